@@ -9,6 +9,8 @@ use std::ops::{AddAssign, DivAssign, MulAssign, SubAssign};
 
 use ndarray::{LinalgScalar, ScalarOperand};
 
+use crate::vmath::VectorMath;
+
 /// A real floating-point scalar: `f32` or `f64`.
 ///
 /// Besides arithmetic, the trait carries the raw GEMM entry point of `matrixmultiply`
@@ -29,6 +31,7 @@ pub trait Float:
     + fmt::Debug
     + fmt::Display
     + fmt::LowerExp
+    + VectorMath
     + 'static
 {
     /// The Rust name of the type, `"f32"` or `"f64"`, as stored in checkpoints.
@@ -97,9 +100,7 @@ impl Float for f32 {
     ) {
         // SAFETY: forwarded contract of the trait method.
         unsafe {
-            matrixmultiply::sgemm(
-                m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc,
-            )
+            matrixmultiply::sgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
         }
     }
 }
@@ -134,9 +135,7 @@ impl Float for f64 {
     ) {
         // SAFETY: forwarded contract of the trait method.
         unsafe {
-            matrixmultiply::dgemm(
-                m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc,
-            )
+            matrixmultiply::dgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
         }
     }
 }

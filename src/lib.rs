@@ -9,13 +9,18 @@
 //! [`method`] <- [`experiment`] (with [`data`]) <- the `softeq` command-line tool.
 
 pub mod autodiff;
+pub mod cli;
 pub mod data;
 pub mod error;
+pub mod experiment;
 pub mod float;
 pub mod linalg;
+pub mod nn;
 pub mod optim;
 pub mod rng;
+pub mod runtime;
 pub mod symmetry;
+pub mod vmath;
 
 pub use error::{Error, Result};
 pub use float::Float;

@@ -19,7 +19,12 @@ fn random(rows: usize, cols: usize, seed: u64) -> Array2<f64> {
 }
 
 /// Builds `mse(W2 swish(x W1^T + b1)^T ... )`: a 2-layer swish MLP on the tape.
-fn mlp_loss(t: &mut Tape<f64>, v: &[Var], x: &Array2<f64>, y: &Arc<Array2<f64>>) -> softeq::Result<Var> {
+fn mlp_loss(
+    t: &mut Tape<f64>,
+    v: &[Var],
+    x: &Array2<f64>,
+    y: &Arc<Array2<f64>>,
+) -> softeq::Result<Var> {
     let x = t.constant(x.clone());
     let h = t.matmul_t(x, v[0], false, true)?;
     let h = t.add(h, v[1])?;
@@ -109,7 +114,10 @@ fn matmul_shape_error_names_both_shapes() {
     let err = t.matmul(a, b).unwrap_err();
     let message = err.to_string();
     assert!(matches!(err, Error::Shape { op: "matmul", .. }));
-    assert!(message.contains("[2, 3]") && message.contains("[4, 5]"), "{message}");
+    assert!(
+        message.contains("[2, 3]") && message.contains("[4, 5]"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -124,7 +132,10 @@ fn add_rejects_column_broadcast() {
 fn backward_rejects_non_scalar_output() {
     let mut t = Tape::<f64>::new();
     let a = t.variable(Array2::zeros((2, 2)));
-    assert!(matches!(t.backward(a), Err(Error::Shape { op: "backward", .. })));
+    assert!(matches!(
+        t.backward(a),
+        Err(Error::Shape { op: "backward", .. })
+    ));
 }
 
 #[test]
@@ -132,14 +143,23 @@ fn gather_rejects_out_of_range_column() {
     let mut t = Tape::<f64>::new();
     let a = t.variable(Array2::zeros((2, 2)));
     let index: Arc<[usize]> = Arc::from(vec![0, 2]);
-    assert!(matches!(t.gather_cols(a, index), Err(Error::Shape { op: "gather_cols", .. })));
+    assert!(matches!(
+        t.gather_cols(a, index),
+        Err(Error::Shape {
+            op: "gather_cols",
+            ..
+        })
+    ));
 }
 
 #[test]
 fn reshape_rejects_size_change() {
     let mut t = Tape::<f64>::new();
     let a = t.variable(Array2::zeros((2, 3)));
-    assert!(matches!(t.reshape(a, (4, 2)), Err(Error::Shape { op: "reshape", .. })));
+    assert!(matches!(
+        t.reshape(a, (4, 2)),
+        Err(Error::Shape { op: "reshape", .. })
+    ));
 }
 
 #[test]

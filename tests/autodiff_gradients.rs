@@ -13,7 +13,10 @@ use softeq::autodiff::{Axis, RowMatrix, Tape, UnaryKind, Var};
 
 const H: f64 = 1e-6;
 
-fn assert_grads_close(inputs: &[Array2<f64>], build: impl Fn(&mut Tape<f64>, &[Var]) -> softeq::Result<Var>) {
+fn assert_grads_close(
+    inputs: &[Array2<f64>],
+    build: impl Fn(&mut Tape<f64>, &[Var]) -> softeq::Result<Var>,
+) {
     let report = check_gradients(inputs, H, build).expect("graph builds");
     for (k, r) in report.iter().enumerate() {
         assert!(
@@ -65,6 +68,14 @@ proptest! {
     }
 
     #[test]
+    fn affine_layer((batch, n_in, n_out) in shapes(), seed in any::<u64>()) {
+        let x = random(batch, n_in, seed);
+        let w = random(n_out, n_in, seed ^ 1);
+        let b = random(1, n_out, seed ^ 2);
+        assert_grads_close(&[x, w, b], |t, v| t.affine(v[0], v[1], v[2]));
+    }
+
+    #[test]
     fn add_sub_mul_same_shape(a in any_matrix(-2.0, 2.0), seed in any::<u64>()) {
         let b = random(a.nrows(), a.ncols(), seed);
         assert_grads_close(&[a.clone(), b.clone()], |t, v| t.add(v[0], v[1]));
@@ -99,14 +110,14 @@ proptest! {
 
     #[test]
     fn scale_and_neg(a in any_matrix(-3.0, 3.0), f in -4.0f64..4.0) {
-        assert_grads_close(&[a.clone()], |t, v| Ok(t.scale(v[0], f)));
+        assert_grads_close(std::slice::from_ref(&a), |t, v| Ok(t.scale(v[0], f)));
         assert_grads_close(&[a], |t, v| Ok(t.neg(v[0])));
     }
 
     #[test]
     fn smooth_unary_ops(a in any_matrix(-4.0, 4.0)) {
         for kind in [UnaryKind::Sigmoid, UnaryKind::Swish, UnaryKind::Tanh, UnaryKind::Exp, UnaryKind::Square] {
-            assert_grads_close(&[a.clone()], |t, v| Ok(t.unary(kind, v[0])));
+            assert_grads_close(std::slice::from_ref(&a), |t, v| Ok(t.unary(kind, v[0])));
         }
     }
 
@@ -117,25 +128,25 @@ proptest! {
 
     #[test]
     fn log_and_sqrt_positive(a in any_matrix(0.2, 5.0)) {
-        assert_grads_close(&[a.clone()], |t, v| Ok(t.log(v[0])));
+        assert_grads_close(std::slice::from_ref(&a), |t, v| Ok(t.log(v[0])));
         assert_grads_close(&[a], |t, v| Ok(t.sqrt(v[0])));
     }
 
     #[test]
     fn reductions(a in any_matrix(-2.0, 2.0)) {
-        assert_grads_close(&[a.clone()], |t, v| Ok(t.sum(v[0])));
-        assert_grads_close(&[a.clone()], |t, v| Ok(t.mean(v[0])));
+        assert_grads_close(std::slice::from_ref(&a), |t, v| Ok(t.sum(v[0])));
+        assert_grads_close(std::slice::from_ref(&a), |t, v| Ok(t.mean(v[0])));
         for axis in [Axis::Rows, Axis::Cols] {
-            assert_grads_close(&[a.clone()], |t, v| Ok(t.sum_axis(v[0], axis)));
-            assert_grads_close(&[a.clone()], |t, v| Ok(t.mean_axis(v[0], axis)));
+            assert_grads_close(std::slice::from_ref(&a), |t, v| Ok(t.sum_axis(v[0], axis)));
+            assert_grads_close(std::slice::from_ref(&a), |t, v| Ok(t.mean_axis(v[0], axis)));
         }
     }
 
     #[test]
     fn reshape_and_transpose(a in any_matrix(-2.0, 2.0)) {
         let (r, c) = a.dim();
-        assert_grads_close(&[a.clone()], |t, v| t.reshape(v[0], (1, r * c)));
-        assert_grads_close(&[a.clone()], |t, v| t.reshape(v[0], (c, r)));
+        assert_grads_close(std::slice::from_ref(&a), |t, v| t.reshape(v[0], (1, r * c)));
+        assert_grads_close(std::slice::from_ref(&a), |t, v| t.reshape(v[0], (c, r)));
         assert_grads_close(&[a], |t, v| Ok(t.transpose(v[0])));
     }
 

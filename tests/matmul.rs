@@ -22,10 +22,18 @@ fn naive(a: &Array2<f64>, b: &Array2<f64>) -> Array2<f64> {
 
 #[test]
 fn matmul_matches_naive_product() {
-    for &(m, k, n) in &[(1, 1, 1), (3, 5, 7), (17, 33, 9), (130, 70, 90), (300, 200, 100)] {
+    for &(m, k, n) in &[
+        (1, 1, 1),
+        (3, 5, 7),
+        (17, 33, 9),
+        (130, 70, 90),
+        (300, 200, 100),
+    ] {
         let a = random::<f64>(m, k, 1);
         let b = random::<f64>(k, n, 2);
-        let err = (&matmul(a.view(), b.view()) - &naive(&a, &b)).iter().fold(0.0f64, |e, d| e.max(d.abs()));
+        let err = (&matmul(a.view(), b.view()) - &naive(&a, &b))
+            .iter()
+            .fold(0.0f64, |e, d| e.max(d.abs()));
         assert!(err < 1e-12 * k as f64, "({m},{k},{n}): max error {err:e}");
     }
 }
@@ -55,7 +63,10 @@ fn gemm_accumulates_with_alpha_and_beta() {
 }
 
 fn product_in_pool<F: softeq::Float>(threads: usize, a: &Array2<F>, b: &Array2<F>) -> Array2<F> {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
     pool.install(|| matmul(a.view(), b.t()))
 }
 
@@ -69,7 +80,10 @@ fn parallel_result_is_bitwise_identical_for_any_thread_count() {
     let reference = product_in_pool(1, &a, &b);
     for threads in [2, 3, 4, 7] {
         let c = product_in_pool(threads, &a, &b);
-        let identical = c.iter().zip(reference.iter()).all(|(x, y)| x.to_bits() == y.to_bits());
+        let identical = c
+            .iter()
+            .zip(reference.iter())
+            .all(|(x, y)| x.to_bits() == y.to_bits());
         assert!(identical, "{threads} threads changed the result");
     }
 }
@@ -81,5 +95,9 @@ fn parallel_f64_result_is_bitwise_identical() {
     let b = random::<f64>(n, k, 11);
     let reference = product_in_pool(1, &a, &b);
     let c = product_in_pool(4, &a, &b);
-    assert!(c.iter().zip(reference.iter()).all(|(x, y)| x.to_bits() == y.to_bits()));
+    assert!(
+        c.iter()
+            .zip(reference.iter())
+            .all(|(x, y)| x.to_bits() == y.to_bits())
+    );
 }

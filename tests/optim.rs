@@ -5,7 +5,11 @@ use softeq::autodiff::Tape;
 use softeq::optim::{Adam, AdamConfig, ParamStore, Sgd, cosine_lr};
 
 /// Gradient of f(w) = 1/2 (w - c)^T A (w - c) for the SPD matrix A, by the tape.
-fn quadratic_grad(store: &ParamStore<f64>, a: &Array2<f64>, c: &Array2<f64>) -> (f64, Vec<Array2<f64>>) {
+fn quadratic_grad(
+    store: &ParamStore<f64>,
+    a: &Array2<f64>,
+    c: &Array2<f64>,
+) -> (f64, Vec<Array2<f64>>) {
     let mut tape = Tape::new();
     let leaves = store.leaves(&mut tape);
     let cv = tape.constant(c.clone());
@@ -37,7 +41,9 @@ fn adam_reaches_quadratic_minimum() {
         adam.step(&mut store, &grads, cosine_lr(0.05, epoch, 3000));
     }
     let (f, _) = quadratic_grad(&store, &a, &c);
-    let dist = (store.get(id) - &c).iter().fold(0.0f64, |m, d| m.max(d.abs()));
+    let dist = (store.get(id) - &c)
+        .iter()
+        .fold(0.0f64, |m, d| m.max(d.abs()));
     assert!(dist < 1e-6, "distance to the minimiser {dist:e}");
     assert!(f < 1e-11, "objective {f:e}");
 }
@@ -51,7 +57,9 @@ fn sgd_reaches_quadratic_minimum() {
         let (_, grads) = quadratic_grad(&store, &a, &c);
         Sgd.step(&mut store, &grads, 0.2);
     }
-    let dist = (store.get(id) - &c).iter().fold(0.0f64, |m, d| m.max(d.abs()));
+    let dist = (store.get(id) - &c)
+        .iter()
+        .fold(0.0f64, |m, d| m.max(d.abs()));
     assert!(dist < 1e-9, "distance to the minimiser {dist:e}");
 }
 

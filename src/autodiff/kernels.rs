@@ -1,4 +1,4 @@
-//! Element-wise forward kernels shared by the ops and their backward rules.
+//! Element-wise forward kernels and backward rules of the unary ops, on contiguous memory.
 
 use ndarray::{Array2, ArrayView2, Zip};
 
@@ -6,30 +6,34 @@ use crate::float::Float;
 
 use super::ops::UnaryKind;
 
-/// The logistic function `1 / (1 + exp(-x))`, written so that it never overflows.
-#[inline]
-pub(crate) fn sigmoid<F: Float>(x: F) -> F {
-    if x >= F::zero() {
-        F::one() / (F::one() + (-x).exp())
+/// Copies a view into a new row-major array.
+fn to_standard<F: Float>(x: ArrayView2<'_, F>) -> Array2<F> {
+    if x.is_standard_layout() {
+        x.to_owned()
     } else {
-        let e = x.exp();
-        e / (F::one() + e)
+        x.as_standard_layout().into_owned()
     }
 }
 
 /// Applies `kind` element-wise.
 pub(crate) fn unary_forward<F: Float>(kind: UnaryKind, x: ArrayView2<'_, F>) -> Array2<F> {
+    let mut out = to_standard(x);
+    let slice = out.as_slice_mut().expect("standard layout");
+    let zero = F::zero();
     match kind {
-        UnaryKind::Neg => x.mapv(|v| -v),
-        UnaryKind::Sigmoid => x.mapv(sigmoid),
-        UnaryKind::Swish => x.mapv(|v| v * sigmoid(v)),
-        UnaryKind::Tanh => x.mapv(F::tanh),
-        UnaryKind::Relu => x.mapv(|v| if v > F::zero() { v } else { F::zero() }),
-        UnaryKind::Exp => x.mapv(F::exp),
-        UnaryKind::Log => x.mapv(F::ln),
-        UnaryKind::Square => x.mapv(|v| v * v),
-        UnaryKind::Sqrt => x.mapv(F::sqrt),
+        UnaryKind::Neg => slice.iter_mut().for_each(|v| *v = -*v),
+        UnaryKind::Sigmoid => F::sigmoid_inplace(slice),
+        UnaryKind::Swish => F::swish_inplace(slice),
+        UnaryKind::Tanh => slice.iter_mut().for_each(|v| *v = v.tanh()),
+        UnaryKind::Relu => slice
+            .iter_mut()
+            .for_each(|v| *v = if *v > zero { *v } else { zero }),
+        UnaryKind::Exp => F::exp_inplace(slice),
+        UnaryKind::Log => slice.iter_mut().for_each(|v| *v = v.ln()),
+        UnaryKind::Square => slice.iter_mut().for_each(|v| *v = *v * *v),
+        UnaryKind::Sqrt => slice.iter_mut().for_each(|v| *v = v.sqrt()),
     }
+    out
 }
 
 /// Returns `g * f'(x)` for the element-wise function `kind`, given input `x`, output `y`.
@@ -37,26 +41,38 @@ pub(crate) fn unary_backward<F: Float>(
     kind: UnaryKind,
     x: ArrayView2<'_, F>,
     y: ArrayView2<'_, F>,
-    g: ArrayView2<'_, F>,
+    g: Array2<F>,
 ) -> Array2<F> {
     let one = F::one();
     let two = one + one;
-    let mut out = Array2::zeros(g.raw_dim());
-    let zip = Zip::from(&mut out).and(x).and(y).and(g);
+    let mut out = if g.is_standard_layout() {
+        g
+    } else {
+        to_standard(g.view())
+    };
+    if kind == UnaryKind::Swish {
+        let x = x.as_standard_layout();
+        F::swish_grad_inplace(
+            x.as_slice().expect("standard layout"),
+            out.as_slice_mut().expect("standard layout"),
+        );
+        return out;
+    }
+    let zip = Zip::from(&mut out).and(x).and(y);
     match kind {
-        UnaryKind::Neg => zip.for_each(|o, _, _, &g| *o = -g),
-        UnaryKind::Sigmoid => zip.for_each(|o, _, &y, &g| *o = g * y * (one - y)),
-        // d/dx [x s(x)] = s + x s (1 - s)
-        UnaryKind::Swish => zip.for_each(|o, &x, _, &g| {
-            let s = sigmoid(x);
-            *o = g * s * (one + x * (one - s));
+        UnaryKind::Neg => zip.for_each(|o, _, _| *o = -*o),
+        UnaryKind::Sigmoid => zip.for_each(|o, _, &y| *o *= y * (one - y)),
+        UnaryKind::Swish => unreachable!("handled above"),
+        UnaryKind::Tanh => zip.for_each(|o, _, &y| *o *= one - y * y),
+        UnaryKind::Relu => zip.for_each(|o, &x, _| {
+            if x <= F::zero() {
+                *o = F::zero()
+            }
         }),
-        UnaryKind::Tanh => zip.for_each(|o, _, &y, &g| *o = g * (one - y * y)),
-        UnaryKind::Relu => zip.for_each(|o, &x, _, &g| *o = if x > F::zero() { g } else { F::zero() }),
-        UnaryKind::Exp => zip.for_each(|o, _, &y, &g| *o = g * y),
-        UnaryKind::Log => zip.for_each(|o, &x, _, &g| *o = g / x),
-        UnaryKind::Square => zip.for_each(|o, &x, _, &g| *o = two * x * g),
-        UnaryKind::Sqrt => zip.for_each(|o, _, &y, &g| *o = g / (two * y)),
+        UnaryKind::Exp => zip.for_each(|o, _, &y| *o *= y),
+        UnaryKind::Log => zip.for_each(|o, &x, _| *o /= x),
+        UnaryKind::Square => zip.for_each(|o, &x, _| *o = two * x * *o),
+        UnaryKind::Sqrt => zip.for_each(|o, _, &y| *o /= two * y),
     }
     out
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use ndarray::{Array2, ArrayView2, Axis as NdAxis, Zip};
 
 use crate::float::Float;
-use crate::linalg::gemm;
+use crate::linalg::{gemm, matmul};
 
 use super::kernels::unary_backward;
 use super::linear_op::{CustomOp, CustomOutput, LinearOperator};
@@ -77,9 +77,21 @@ pub(crate) enum Op<F: Float> {
     /// An input or parameter.
     Leaf,
     /// `op(a) op(b)`, where `op` transposes when the flag is set.
-    MatMul { a: Var, b: Var, trans_a: bool, trans_b: bool },
+    MatMul {
+        a: Var,
+        b: Var,
+        trans_a: bool,
+        trans_b: bool,
+    },
+    /// `x w^T + b`: a dense layer with weight `w` of shape `(n_out, n_in)` and bias row `b`.
+    Affine { x: Var, w: Var, b: Var },
     /// Element-wise binary op with optional broadcasting of `b`.
-    Binary { kind: BinaryKind, a: Var, b: Var, broadcast: Broadcast },
+    Binary {
+        kind: BinaryKind,
+        a: Var,
+        b: Var,
+        broadcast: Broadcast,
+    },
     /// `factor * a`
     Scale { a: Var, factor: F },
     /// Element-wise function.
@@ -99,11 +111,18 @@ pub(crate) enum Op<F: Float> {
     /// Columns of all parts side by side.
     ConcatCols { parts: Vec<Var> },
     /// A fixed linear operator.
-    Linear { a: Var, op: Arc<dyn LinearOperator<F>> },
+    Linear {
+        a: Var,
+        op: Arc<dyn LinearOperator<F>>,
+    },
     /// `mean((a - target)^2)` over all entries, `1 x 1`; the target is a constant.
     Mse { a: Var, target: Arc<Array2<F>> },
     /// A custom op with its own backward rule.
-    Custom { inputs: Vec<Var>, op: Arc<dyn CustomOp<F>>, output: CustomOutput<F> },
+    Custom {
+        inputs: Vec<Var>,
+        op: Arc<dyn CustomOp<F>>,
+        output: CustomOutput<F>,
+    },
 }
 
 /// Adds gradients into per-node slots, allocating a slot on first use.
@@ -125,6 +144,14 @@ impl<F: Float> Accumulator<'_, F> {
         }
     }
 
+    /// Adds a borrowed gradient, copying it only when the slot is empty.
+    fn add_ref(&mut self, v: Var, g: ArrayView2<'_, F>) {
+        match &mut self.grads[v.0] {
+            Some(acc) => *acc += &g,
+            slot @ None => *slot = Some(g.to_owned()),
+        }
+    }
+
     /// Adds `alpha * x y` into the slot of `v`, which has shape `shape`, without a temporary.
     fn add_product(
         &mut self,
@@ -136,36 +163,42 @@ impl<F: Float> Accumulator<'_, F> {
         match &mut self.grads[v.0] {
             Some(acc) => gemm(F::one(), x, y, F::one(), acc.view_mut()),
             slot @ None => {
-                let mut out = Array2::zeros(shape);
-                gemm(F::one(), x, y, F::zero(), out.view_mut());
+                let out = matmul(x, y);
+                debug_assert_eq!(out.dim(), shape);
                 *slot = Some(out);
             }
         }
     }
 }
 
-/// Sums a full-shape gradient down to the shape of a broadcast operand.
-fn reduce_broadcast<F: Float>(g: Array2<F>, broadcast: Broadcast) -> Array2<F> {
+/// Sums `g` down to the shape of a broadcast right operand.
+fn reduce_broadcast<F: Float>(g: ArrayView2<'_, F>, broadcast: Broadcast) -> Array2<F> {
     match broadcast {
-        Broadcast::None => g,
+        Broadcast::None => g.to_owned(),
         Broadcast::Row => g.sum_axis(NdAxis(0)).insert_axis(NdAxis(0)),
         Broadcast::Scalar => Array2::from_elem((1, 1), g.sum()),
     }
 }
 
 /// Applies the backward rule of `op`, whose output has value `y` and gradient `g`, given the
-/// values of all nodes. Gradients flow only into inputs with `needs_grad`.
+/// values of all nodes. Gradients flow only into inputs with `needs_grad`; `g` is consumed so
+/// that rules which pass it through unchanged can move it instead of copying.
 pub(crate) fn backward_rule<F: Float>(
     op: &Op<F>,
     y: &Array2<F>,
-    g: &Array2<F>,
+    g: Array2<F>,
     values: &[Array2<F>],
     acc: &mut Accumulator<'_, F>,
 ) {
     let values = |v: Var| values[v.0].view();
     match op {
         Op::Leaf => {}
-        Op::MatMul { a, b, trans_a, trans_b } => {
+        Op::MatMul {
+            a,
+            b,
+            trans_a,
+            trans_b,
+        } => {
             let av = values(*a);
             let bv = values(*b);
             let op_a = if *trans_a { av.t() } else { av };
@@ -186,40 +219,83 @@ pub(crate) fn backward_rule<F: Float>(
                 }
             }
         }
-        Op::Binary { kind, a, b, broadcast } => {
-            let av = values(*a);
-            let bv_raw = values(*b);
-            let bv = bv_raw.broadcast(av.dim()).expect("checked at build time");
-            let (ga, gb) = match kind {
-                BinaryKind::Add => (g.clone(), g.clone()),
-                BinaryKind::Sub => (g.clone(), g.mapv(|v| -v)),
-                BinaryKind::Mul => (g * &bv, g * &av),
-                BinaryKind::Div => {
-                    let ga = g / &bv;
-                    let mut gb = Array2::zeros(g.raw_dim());
-                    // d(a/b)/db = -a / b^2 = -y / b
-                    Zip::from(&mut gb).and(g).and(y).and(&bv).for_each(|o, &g, &y, &b| {
-                        *o = -g * y / b;
-                    });
-                    (ga, gb)
-                }
-            };
-            if acc.wants(*a) {
-                acc.add(*a, ga);
+        Op::Affine { x, w, b } => {
+            // Y = X W^T + 1 b: dX = G W, dW = G^T X, db = column sums of G.
+            let (xv, wv) = (values(*x), values(*w));
+            if acc.wants(*x) {
+                acc.add_product(*x, xv.dim(), g.view(), wv);
+            }
+            if acc.wants(*w) {
+                acc.add_product(*w, wv.dim(), g.t(), xv);
             }
             if acc.wants(*b) {
-                acc.add(*b, reduce_broadcast(gb, *broadcast));
+                acc.add(*b, reduce_broadcast(g.view(), Broadcast::Row));
+            }
+        }
+        Op::Binary {
+            kind,
+            a,
+            b,
+            broadcast,
+        } => {
+            let av = values(*a);
+            let b_raw = values(*b);
+            let bv = b_raw.broadcast(av.dim()).expect("checked at build time");
+            match kind {
+                BinaryKind::Add | BinaryKind::Sub => {
+                    if acc.wants(*b) {
+                        let mut gb = reduce_broadcast(g.view(), *broadcast);
+                        if *kind == BinaryKind::Sub {
+                            gb.mapv_inplace(|v| -v);
+                        }
+                        acc.add(*b, gb);
+                    }
+                    if acc.wants(*a) {
+                        acc.add(*a, g);
+                    }
+                }
+                BinaryKind::Mul => {
+                    if acc.wants(*b) {
+                        acc.add(*b, reduce_broadcast((&g * &av).view(), *broadcast));
+                    }
+                    if acc.wants(*a) {
+                        let mut ga = g;
+                        ga *= &bv;
+                        acc.add(*a, ga);
+                    }
+                }
+                BinaryKind::Div => {
+                    if acc.wants(*b) {
+                        // d(a/b)/db = -a / b^2 = -y / b
+                        let mut gb = Array2::zeros(g.raw_dim());
+                        Zip::from(&mut gb)
+                            .and(&g)
+                            .and(y)
+                            .and(&bv)
+                            .for_each(|o, &g, &y, &b| {
+                                *o = -g * y / b;
+                            });
+                        acc.add(*b, reduce_broadcast(gb.view(), *broadcast));
+                    }
+                    if acc.wants(*a) {
+                        let mut ga = g;
+                        ga /= &bv;
+                        acc.add(*a, ga);
+                    }
+                }
             }
         }
         Op::Scale { a, factor } => {
             if acc.wants(*a) {
                 let f = *factor;
-                acc.add(*a, g.mapv(|v| v * f));
+                let mut ga = g;
+                ga.mapv_inplace(|v| v * f);
+                acc.add(*a, ga);
             }
         }
         Op::Unary { kind, a } => {
             if acc.wants(*a) {
-                acc.add(*a, unary_backward(*kind, values(*a), y.view(), g.view()));
+                acc.add(*a, unary_backward(*kind, values(*a), y.view(), g));
             }
         }
         Op::Sum { a } => {
@@ -231,14 +307,14 @@ pub(crate) fn backward_rule<F: Float>(
         Op::SumAxis { a } => {
             if acc.wants(*a) {
                 let shape = values(*a).dim();
-                acc.add(*a, g.broadcast(shape).expect("checked").to_owned());
+                acc.add_ref(*a, g.broadcast(shape).expect("checked"));
             }
         }
         Op::Reshape { a } => {
             if acc.wants(*a) {
                 let shape = values(*a).dim();
-                let flat = g.as_standard_layout().iter().copied().collect::<Vec<_>>();
-                acc.add(*a, Array2::from_shape_vec(shape, flat).expect("same size"));
+                let g = g.as_standard_layout().into_owned();
+                acc.add(*a, g.into_shape_with_order(shape).expect("same size"));
             }
         }
         Op::Transpose { a } => {
@@ -249,19 +325,28 @@ pub(crate) fn backward_rule<F: Float>(
         Op::GatherCols { a, index } => {
             if acc.wants(*a) {
                 let mut ga = Array2::zeros(values(*a).dim());
-                for (j, &src) in index.iter().enumerate() {
-                    let mut col = ga.column_mut(src);
-                    col += &g.column(j);
+                for (mut dst, src) in ga.rows_mut().into_iter().zip(g.rows()) {
+                    for (&i, &v) in index.iter().zip(src.iter()) {
+                        dst[i] += v;
+                    }
                 }
                 acc.add(*a, ga);
             }
         }
         Op::SliceCols { a, start } => {
             if acc.wants(*a) {
-                let mut ga = Array2::zeros(values(*a).dim());
                 let end = start + g.ncols();
-                ga.slice_mut(ndarray::s![.., *start..end]).assign(g);
-                acc.add(*a, ga);
+                match &mut acc.grads[a.0] {
+                    Some(existing) => {
+                        let mut part = existing.slice_mut(ndarray::s![.., *start..end]);
+                        part += &g;
+                    }
+                    slot @ None => {
+                        let mut ga = Array2::zeros(values(*a).dim());
+                        ga.slice_mut(ndarray::s![.., *start..end]).assign(&g);
+                        *slot = Some(ga);
+                    }
+                }
             }
         }
         Op::ConcatCols { parts } => {
@@ -269,8 +354,7 @@ pub(crate) fn backward_rule<F: Float>(
             for &p in parts {
                 let width = values(p).ncols();
                 if acc.wants(p) {
-                    let piece = g.slice(ndarray::s![.., start..start + width]).to_owned();
-                    acc.add(p, piece);
+                    acc.add_ref(p, g.slice(ndarray::s![.., start..start + width]));
                 }
                 start += width;
             }
@@ -285,9 +369,12 @@ pub(crate) fn backward_rule<F: Float>(
                 let av = values(*a);
                 let scale = F::of(2.0) * g[[0, 0]] / F::of(av.len() as f64);
                 let mut ga = Array2::zeros(av.raw_dim());
-                Zip::from(&mut ga).and(av).and(&**target).for_each(|o, &p, &t| {
-                    *o = scale * (p - t);
-                });
+                Zip::from(&mut ga)
+                    .and(av)
+                    .and(&**target)
+                    .for_each(|o, &p, &t| {
+                        *o = scale * (p - t);
+                    });
                 acc.add(*a, ga);
             }
         }

@@ -6,7 +6,7 @@ use ndarray::{Array2, ArrayView2, Axis as NdAxis, Zip, concatenate, s};
 
 use crate::error::{Error, Result};
 use crate::float::Float;
-use crate::linalg::matmul;
+use crate::linalg::{gemm, matmul};
 
 use super::kernels::unary_forward;
 use super::linear_op::{CustomOp, LinearOperator};
@@ -47,6 +47,15 @@ fn shape_error(
         left: vec![left.0, left.1],
         right: vec![right.0, right.1],
         expected: expected.into(),
+    }
+}
+
+/// Row-major storage for every node, so element-wise kernels can run on flat slices.
+fn standard<F: Float>(value: Array2<F>) -> Array2<F> {
+    if value.is_standard_layout() {
+        value
+    } else {
+        value.as_standard_layout().into_owned()
     }
 }
 
@@ -93,12 +102,12 @@ impl<F: Float> Tape<F> {
 
     /// Records a leaf whose gradient is wanted (a parameter or a differentiable input).
     pub fn variable(&mut self, value: Array2<F>) -> Var {
-        self.push(value, Op::Leaf, true)
+        self.push(standard(value), Op::Leaf, true)
     }
 
     /// Records a constant leaf (data); no gradient flows into it.
     pub fn constant(&mut self, value: Array2<F>) -> Var {
-        self.push(value, Op::Leaf, false)
+        self.push(standard(value), Op::Leaf, false)
     }
 
     /// `op(a) op(b)` where `op` transposes its operand when the flag is set. Transposition is a
@@ -117,7 +126,51 @@ impl<F: Float> Tape<F> {
         }
         let value = matmul(op_a, op_b);
         let needs = self.grad_any(&[a, b]);
-        Ok(self.push(value, Op::MatMul { a, b, trans_a, trans_b }, needs))
+        Ok(self.push(
+            value,
+            Op::MatMul {
+                a,
+                b,
+                trans_a,
+                trans_b,
+            },
+            needs,
+        ))
+    }
+
+    /// `x w^T + b`, a dense layer: `x` is `batch x n_in`, the weight `w` is `n_out x n_in` and
+    /// the bias `b` is a `1 x n_out` row. One GEMM writes into a buffer pre-filled with the bias.
+    pub fn affine(&mut self, x: Var, w: Var, b: Var) -> Result<Var> {
+        let (sx, sw, sb) = (self.shape(x), self.shape(w), self.shape(b));
+        if sx.1 != sw.1 {
+            return Err(shape_error(
+                "affine",
+                sx,
+                sw,
+                "the input width must equal the weight's column count (weight is n_out x n_in)",
+            ));
+        }
+        if sb != (1, sw.0) {
+            return Err(shape_error(
+                "affine",
+                sw,
+                sb,
+                "the bias must be one row as wide as the weight's row count",
+            ));
+        }
+        let bias = self.values[b.0]
+            .broadcast((sx.0, sw.0))
+            .expect("shape checked above");
+        let mut value = bias.to_owned();
+        gemm(
+            F::one(),
+            self.values[x.0].view(),
+            self.values[w.0].t(),
+            F::one(),
+            value.view_mut(),
+        );
+        let needs = self.grad_any(&[x, w, b]);
+        Ok(self.push(value, Op::Affine { x, w, b }, needs))
     }
 
     /// `a b`.
@@ -148,7 +201,9 @@ impl<F: Float> Tape<F> {
             ));
         };
         let av = self.values[a.0].view();
-        let bv = self.values[b.0].broadcast(sa).expect("broadcast checked above");
+        let bv = self.values[b.0]
+            .broadcast(sa)
+            .expect("broadcast checked above");
         let mut value = Array2::zeros(sa);
         let zip = Zip::from(&mut value).and(av).and(bv);
         match kind {
@@ -158,7 +213,16 @@ impl<F: Float> Tape<F> {
             BinaryKind::Div => zip.for_each(|o, &x, &y| *o = x / y),
         }
         let needs = self.grad_any(&[a, b]);
-        Ok(self.push(value, Op::Binary { kind, a, b, broadcast }, needs))
+        Ok(self.push(
+            value,
+            Op::Binary {
+                kind,
+                a,
+                b,
+                broadcast,
+            },
+            needs,
+        ))
     }
 
     /// `a + b`; `b` may be a `1 x n` row (bias) or `1 x 1`.
@@ -343,7 +407,12 @@ impl<F: Float> Tape<F> {
     /// Places the parts' columns side by side; all parts need the same row count.
     pub fn concat_cols(&mut self, parts: &[Var]) -> Result<Var> {
         let Some(&first) = parts.first() else {
-            return Err(shape_error("concat_cols", (0, 0), (0, 0), "at least one part"));
+            return Err(shape_error(
+                "concat_cols",
+                (0, 0),
+                (0, 0),
+                "at least one part",
+            ));
         };
         let rows = self.shape(first).0;
         for &p in parts {
@@ -359,14 +428,25 @@ impl<F: Float> Tape<F> {
         let views: Vec<ArrayView2<'_, F>> = parts.iter().map(|p| self.values[p.0].view()).collect();
         let value = concatenate(NdAxis(1), &views).expect("row counts checked above");
         let needs = self.grad_any(parts);
-        Ok(self.push(value, Op::ConcatCols { parts: parts.to_vec() }, needs))
+        Ok(self.push(
+            value,
+            Op::ConcatCols {
+                parts: parts.to_vec(),
+            },
+            needs,
+        ))
     }
 
     /// Applies a fixed linear operator; the backward pass applies its transpose.
     pub fn linear_op(&mut self, a: Var, op: Arc<dyn LinearOperator<F>>) -> Result<Var> {
         let out_shape = op.output_shape(self.shape(a))?;
         let value = op.apply(self.values[a.0].view());
-        debug_assert_eq!(value.dim(), out_shape, "operator {} broke its shape", op.name());
+        debug_assert_eq!(
+            value.dim(),
+            out_shape,
+            "operator {} broke its shape",
+            op.name()
+        );
         let needs = self.needs_grad[a.0];
         Ok(self.push(value, Op::Linear { a, op }, needs))
     }
@@ -397,7 +477,11 @@ impl<F: Float> Tape<F> {
         let output = op.forward(&views)?;
         let value = output.value.clone();
         let needs = self.grad_any(inputs);
-        let op = Op::Custom { inputs: inputs.to_vec(), op, output };
+        let op = Op::Custom {
+            inputs: inputs.to_vec(),
+            op,
+            output,
+        };
         Ok(self.push(value, op, needs))
     }
 
@@ -416,6 +500,9 @@ impl<F: Float> Tape<F> {
     }
 
     /// Reverse pass seeded with `seed` as the gradient of `output` (a vector-Jacobian product).
+    ///
+    /// The result holds the gradients of the leaves recorded with [`Tape::variable`] (and of
+    /// `output` itself if it is such a leaf); interior gradients are freed as the pass goes.
     pub fn backward_with(&self, output: Var, seed: Array2<F>) -> Result<Gradients<F>> {
         if seed.dim() != self.shape(output) {
             return Err(shape_error(
@@ -428,17 +515,16 @@ impl<F: Float> Tape<F> {
         let mut grads: Vec<Option<Array2<F>>> = vec![None; output.0 + 1];
         grads[output.0] = Some(seed);
         for i in (0..=output.0).rev() {
-            if !self.needs_grad[i] {
+            if !self.needs_grad[i] || matches!(self.ops[i], Op::Leaf) {
                 continue;
             }
+            // An interior node's gradient is consumed by its rule; only leaves keep theirs.
             let Some(g) = grads[i].take() else { continue };
-            let (before, after) = grads.split_at_mut(i);
             let mut acc = Accumulator {
-                grads: before,
+                grads: &mut grads[..i],
                 needs_grad: &self.needs_grad[..i],
             };
-            backward_rule(&self.ops[i], &self.values[i], &g, &self.values, &mut acc);
-            after[0] = Some(g);
+            backward_rule(&self.ops[i], &self.values[i], g, &self.values, &mut acc);
         }
         Ok(Gradients { grads })
     }

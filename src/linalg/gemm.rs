@@ -35,8 +35,16 @@ pub fn gemm<F: Float>(
 ) {
     let (m, k) = a.dim();
     let (kb, n) = b.dim();
-    assert_eq!(k, kb, "gemm: inner dimensions differ ({m}x{k} times {kb}x{n})");
-    assert_eq!(c.dim(), (m, n), "gemm: output shape {:?} is not {m}x{n}", c.dim());
+    assert_eq!(
+        k, kb,
+        "gemm: inner dimensions differ ({m}x{k} times {kb}x{n})"
+    );
+    assert_eq!(
+        c.dim(),
+        (m, n),
+        "gemm: output shape {:?} is not {m}x{n}",
+        c.dim()
+    );
     if m == 0 || n == 0 {
         return;
     }
@@ -98,7 +106,18 @@ fn gemm_serial<F: Float>(
 /// # Panics
 /// If the inner dimensions differ (see [`gemm`]).
 pub fn matmul<F: Float>(a: ArrayView2<'_, F>, b: ArrayView2<'_, F>) -> Array2<F> {
-    let mut c = Array2::zeros((a.nrows(), b.ncols()));
-    gemm(F::one(), a, b, F::zero(), c.view_mut());
-    c
+    let (m, n) = (a.nrows(), b.ncols());
+    if a.ncols() == 0 || m == 0 || n == 0 {
+        assert_eq!(a.ncols(), b.nrows(), "matmul: inner dimensions differ");
+        return Array2::zeros((m, n));
+    }
+    let mut c = Array2::<F>::uninit((m, n));
+    // SAFETY: the buffer is m x n and row-major. With beta = 0, matrixmultiply writes every
+    // entry of C without reading it, so the array is fully initialised afterwards; this skips
+    // the memset that zero-filling would cost on every product.
+    unsafe {
+        let view = ArrayViewMut2::from_shape_ptr((m, n), c.as_mut_ptr() as *mut F);
+        gemm(F::one(), a, b, F::zero(), view);
+        c.assume_init()
+    }
 }

@@ -4,3 +4,4 @@
 pub mod gemm;
 
 pub use gemm::{PARALLEL_MIN_MULADDS, gemm, matmul};
+pub mod qr;

@@ -16,9 +16,17 @@ pub fn any_matrix(lo: f64, hi: f64) -> impl Strategy<Value = Array2<f64>> {
 }
 
 /// A matrix whose entries have magnitude in `lo..hi` and random sign (away from zero).
-pub fn signed_matrix(rows: usize, cols: usize, lo: f64, hi: f64) -> impl Strategy<Value = Array2<f64>> {
-    (matrix(rows, cols, lo, hi), prop::collection::vec(any::<bool>(), rows * cols)).prop_map(
-        |(m, signs)| {
+pub fn signed_matrix(
+    rows: usize,
+    cols: usize,
+    lo: f64,
+    hi: f64,
+) -> impl Strategy<Value = Array2<f64>> {
+    (
+        matrix(rows, cols, lo, hi),
+        prop::collection::vec(any::<bool>(), rows * cols),
+    )
+        .prop_map(|(m, signs)| {
             let mut m = m;
             for (v, s) in m.iter_mut().zip(signs) {
                 if s {
@@ -26,8 +34,7 @@ pub fn signed_matrix(rows: usize, cols: usize, lo: f64, hi: f64) -> impl Strateg
                 }
             }
             m
-        },
-    )
+        })
 }
 
 /// Relative gradient error tolerance for central differences in f64.

@@ -1,0 +1,3 @@
+//! Experiments: training loops, metrics, reports and plots.
+
+pub mod progress;
