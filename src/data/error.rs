@@ -27,7 +27,7 @@ pub enum DataError {
     },
 
     /// A required column is missing from a file's header.
-    #[error("{}: missing column '{column}' (header: {header}); {fix}", file.display())]
+    #[error("{}: missing column '{column}' (header: {header}). {fix}", file.display())]
     MissingColumn {
         /// The file.
         file: PathBuf,
@@ -36,7 +36,7 @@ pub enum DataError {
         /// The header as read.
         header: String,
         /// What the file must contain.
-        fix: String,
+        fix: &'static str,
     },
 
     /// The header names the same quantity twice (for example both `t` and `t_s`).
@@ -88,6 +88,8 @@ pub enum DataError {
     },
 
     /// A per-track column (split, group) changes value inside one track.
+    ///
+    /// The text fields are boxed to keep [`crate::Error`] small.
     #[error(
         "{}:{line}: track '{track}' has {column} = '{value}' but '{first}' on earlier rows; \
          every row of a track must carry the same {column}",
@@ -99,13 +101,13 @@ pub enum DataError {
         /// One-based line number.
         line: u64,
         /// The track id.
-        track: String,
-        /// The column name.
-        column: String,
+        track: Box<str>,
+        /// The quantity: `split` or `group`.
+        column: &'static str,
         /// The value on earlier rows.
-        first: String,
+        first: Box<str>,
         /// The value on this row.
-        value: String,
+        value: Box<str>,
     },
 
     /// A track id of the tracks file is missing from the index file, or repeated in the index.

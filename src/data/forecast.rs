@@ -39,7 +39,7 @@ pub fn forecast_metrics(
         || targets.nrows() == 0
         || dim == 0
         || columns == 0
-        || columns % dim != 0
+        || !columns.is_multiple_of(dim)
     {
         return Err(Error::Shape {
             op: "forecast_metrics",

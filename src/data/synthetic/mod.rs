@@ -217,14 +217,14 @@ impl Task {
         if !eps.is_finite() {
             return Err(Error::invalid("eps", eps, "a finite number"));
         }
-        if let Task::Radius { axis, eps } = *self {
-            if radius::metric_diagonal(axis, eps).iter().any(|&m| m <= 0.0) {
-                let fix = match axis {
-                    SpecialAxis::None => "a value in (-1, 1) for the radius task without an axis",
-                    _ => "a value above -1 for the radius task with an axis",
-                };
-                return Err(Error::invalid("eps", eps, fix));
-            }
+        if let Task::Radius { axis, eps } = *self
+            && radius::metric_diagonal(axis, eps).iter().any(|&m| m <= 0.0)
+        {
+            let fix = match axis {
+                SpecialAxis::None => "a value in (-1, 1) for the radius task without an axis",
+                _ => "a value above -1 for the radius task with an axis",
+            };
+            return Err(Error::invalid("eps", eps, fix));
         }
         Ok(())
     }

@@ -92,14 +92,14 @@ impl CsvFile {
         &self,
         quantity: &'static str,
         aliases: &[&str],
-        fix: &str,
+        fix: &'static str,
     ) -> Result<usize> {
         self.optional_column(quantity, aliases)?.ok_or_else(|| {
             DataError::MissingColumn {
                 file: self.path.clone(),
                 column: aliases.join(" or "),
                 header: self.header.join(","),
-                fix: fix.to_string(),
+                fix,
             }
             .into()
         })

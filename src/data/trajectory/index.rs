@@ -23,7 +23,7 @@ pub(super) struct TrackIndex {
 }
 
 const INDEX_COLUMNS: &str =
-    "an index file needs columns track_id and split; dt_s and flight_key (or group) are optional";
+    "An index file needs columns track_id and split; dt_s and flight_key (or group) are optional";
 
 /// Reads an index file: columns `track_id` and `split` (train, val or test), optionally
 /// `dt_s` (the same for every row) and `flight_key` or `group`; other columns are ignored.

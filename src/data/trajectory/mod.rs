@@ -71,7 +71,7 @@ pub const TIME_TOLERANCE: f64 = 1e-3;
 /// Names of the derived OpenSky files accepted by [`read_opensky`].
 pub const OPENSKY_NAMES: [&str; 3] = ["quickstart", "savan", "switzerland"];
 
-const TRACK_COLUMNS: &str = "a tracks file needs columns track_id, t_s (or t), x_m (or x) and \
+const TRACK_COLUMNS: &str = "A tracks file needs columns track_id, t_s (or t), x_m (or x) and \
                              y_m (or y); z_m (or z), split, filled and group are optional";
 
 /// A gap-free piece of one track, sampled every dt seconds.
@@ -391,7 +391,13 @@ fn read_raw_tracks(path: &Path) -> Result<RawFile> {
             match track.split {
                 None => track.split = Some((split, line)),
                 Some((first, _)) if first != split => {
-                    return Err(inconsistent(&fields, &track.id, column, first.as_str()));
+                    return Err(inconsistent(
+                        &fields,
+                        &track.id,
+                        "split",
+                        column,
+                        first.as_str(),
+                    ));
                 }
                 Some(_) => {}
             }
@@ -401,7 +407,7 @@ fn read_raw_tracks(path: &Path) -> Result<RawFile> {
             match &track.group {
                 None => track.group = Some(group.to_string()),
                 Some(first) if first != group => {
-                    return Err(inconsistent(&fields, &track.id, column, first));
+                    return Err(inconsistent(&fields, &track.id, "group", column, first));
                 }
                 Some(_) => {}
             }
@@ -423,14 +429,20 @@ fn read_raw_tracks(path: &Path) -> Result<RawFile> {
     })
 }
 
-fn inconsistent(fields: &FieldParser<'_>, track: &str, column: usize, first: &str) -> Error {
+fn inconsistent(
+    fields: &FieldParser<'_>,
+    track: &str,
+    quantity: &'static str,
+    column: usize,
+    first: &str,
+) -> Error {
     DataError::InconsistentTrack {
         file: fields.file.path.clone(),
         line: fields.line,
-        track: track.to_string(),
-        column: fields.file.column_name(column).to_string(),
-        first: first.to_string(),
-        value: fields.text(column).to_string(),
+        track: track.into(),
+        column: quantity,
+        first: first.into(),
+        value: fields.text(column).into(),
     }
     .into()
 }
@@ -442,14 +454,14 @@ fn choose_dt(raw: &RawFile, options: &ReadOptions, index: Option<&TrackIndex>) -
         if !(dt.is_finite() && dt > 0.0) {
             return Err(Error::invalid("dt_s", dt, "a positive number of seconds"));
         }
-        if let Some(index_dt) = index_dt {
-            if (dt - index_dt).abs() > TIME_TOLERANCE * index_dt {
-                return Err(Error::invalid(
-                    "dt_s",
-                    dt,
-                    format!("the index's dt_s ({index_dt} s), or no dt_s option"),
-                ));
-            }
+        if let Some(index_dt) = index_dt
+            && (dt - index_dt).abs() > TIME_TOLERANCE * index_dt
+        {
+            return Err(Error::invalid(
+                "dt_s",
+                dt,
+                format!("the index's dt_s ({index_dt} s), or no dt_s option"),
+            ));
         }
         return Ok(dt);
     }
