@@ -297,7 +297,7 @@ fn cossim_layout_and_groups() {
 }
 
 #[test]
-fn radius_eps_zero_is_o3_invariant_not_scale_invariant() {
+fn radius_eps_zero_breaks_only_scaling() {
     let task = Task::parse("radius", "none", 0.0).unwrap();
     let x = train_inputs(task);
     let q = random_orthogonal(&mut rng_from_seed(6), true);

@@ -1,6 +1,6 @@
-//! Trajectory files written to a temporary folder: the accepted forms (plain and gzip, 2-D and
-//! 3-D, header aliases, index, split column, hash split), every rejected input with the file,
-//! line and value it must name, and the windowing built on top.
+//! Trajectory files written to a temporary folder. The tests cover the accepted forms (plain and
+//! gzip, 2-D and 3-D, header aliases, index, split column, hash split), every rejected input
+//! with the file, line and value it must name, and the windowing built on top.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -548,7 +548,8 @@ fn hash_split_without_split_column() {
     }
     let again = read(&path).unwrap();
     assert_eq!(tracks.tracks, again.tracks);
-    assert!(tracks.summary.tracks.train > 0 && tracks.summary.tracks.test > 0);
+    assert!(tracks.summary.tracks.train > 0);
+    assert!(tracks.summary.tracks.test > 0);
 }
 
 #[test]
@@ -640,8 +641,8 @@ fn filled_windows_can_be_dropped() {
     }
     let path = write_plain(dir.path(), "filled.csv", &text);
     let tracks = read(&path).unwrap();
-    let kept = make_windows(&tracks, &small_windows()).unwrap();
-    assert_eq!(kept.summary().windows.train, 6);
+    let all = make_windows(&tracks, &small_windows()).unwrap();
+    assert_eq!(all.summary().windows.train, 6);
     let config = WindowConfig {
         drop_filled: true,
         ..small_windows()

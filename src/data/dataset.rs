@@ -85,7 +85,7 @@ impl SplitCounts {
         }
     }
 
-    /// Adds `n` to the count of `split`; counts for [`Split::Ood`] are dropped.
+    /// Adds `n` to the count of `split`. Counts for [`Split::Ood`] are dropped.
     pub fn add(&mut self, split: Split, n: usize) {
         match split {
             Split::Train => self.train += n,

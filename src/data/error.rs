@@ -35,7 +35,7 @@ pub enum DataError {
         column: String,
         /// The header as read.
         header: String,
-        /// What the file must contain.
+        /// Description of the required columns.
         fix: &'static str,
     },
 
@@ -50,7 +50,7 @@ pub enum DataError {
         names: String,
     },
 
-    /// A field holds a value of the wrong kind: non-numeric, NaN or infinite, an unknown split.
+    /// A field contains a value of the wrong kind: non-numeric, NaN or infinite, an unknown split.
     #[error("{}:{line}: invalid {column} = '{value}': expected {expected}", file.display())]
     InvalidValue {
         /// The file.
@@ -61,7 +61,7 @@ pub enum DataError {
         column: String,
         /// The rejected field, as written.
         value: String,
-        /// What a valid value looks like.
+        /// Description of a valid value.
         expected: String,
     },
 
@@ -119,7 +119,7 @@ pub enum DataError {
         line: u64,
         /// The track id.
         track: String,
-        /// What is wrong.
+        /// Description of the problem.
         problem: String,
     },
 
@@ -130,7 +130,7 @@ pub enum DataError {
         source_name: String,
         /// The empty split.
         split: String,
-        /// Why it ended up empty, with counts.
+        /// Explanation, with the counts of tracks and dropped windows.
         reason: String,
     },
 

@@ -6,11 +6,11 @@
 //! | `cossim` | 3 vectors: 3T1 | 1T0 | SO(3) x Scaling at eps = 0 | scaling (`so3`), rotations (`scale`), both (`none`) |
 //! | `radius` | 3 vectors: 3T1 | 1T0 | O(3) at eps = 0 | O(3); O(2)s not fixing the special axis |
 //!
-//! The formulas are on [`Task`], [`SpecialAxis`] and [`CosSimVariant`]. Data are drawn from a
-//! [`SeededRng`](crate::rng::SeededRng) per split, seeded by
-//! [`derive_seed`](crate::rng::derive_seed)`(seed, stream)` with stream 1 for train, 2 val,
-//! 3 test and 4 OOD, so one seed always gives the same data and changing the size of one split
-//! leaves the others unchanged.
+//! The formulas are on [`Task`], [`SpecialAxis`] and [`CosSimVariant`]. Each split is drawn
+//! from its own [`SeededRng`](crate::rng::SeededRng), seeded by
+//! [`derive_seed`]`(seed, stream)` with stream 1 for train, 2 val,
+//! 3 test and 4 OOD. So one seed always gives the same data, and changing the size of one
+//! split leaves the others unchanged.
 
 mod cosine;
 mod inertia;
@@ -138,7 +138,7 @@ impl CosSimVariant {
 ///   I = sum_i m_i (|r_i|^2 I_3 - r_i r_i^T), the target is Y = I + eps I e_a e_a^T for axis a,
 ///   or Y = I + eps (-I e_x e_x^T + I e_y e_y^T) for no axis, flattened row-major (T2, 9
 ///   columns). eps = 0 is exactly O(3)-equivariant: Y(Q r) = Q Y(r) Q^T for orthogonal Q.
-///   The paper's runs use eps = -1 with each axis, eps = 0, and eps in {-0.3, -1} with no axis.
+///   Typical settings are eps = -1 with an axis, eps = 0, and eps in {-0.3, -1} without one.
 /// - `CosSim`: x_1, x_2, x_3 ~ N(0, I_3) (3T1) to one scalar (T0); see [`CosSimVariant`].
 /// - `Radius`: x_1, x_2, x_3 ~ N(0, I_3) (3T1) to the mean radius
 ///   y = (1/3) sum_i sqrt(x_i^T M x_i) (T0) with M = I + eps e_a e_a^T for axis a and
@@ -159,7 +159,7 @@ pub enum Task {
     },
     /// The cosine-similarity task.
     CosSim {
-        /// Which symmetry the perturbation breaks.
+        /// Variant, naming the symmetry the perturbation breaks.
         variant: CosSimVariant,
         /// Perturbation strength (dimensionless).
         eps: f64,
@@ -444,7 +444,8 @@ pub struct SyntheticConfig {
 }
 
 impl SyntheticConfig {
-    /// The paper's sizes, 1000 train, 1000 val and 1000 test samples, without an OOD split.
+    /// 1000 train, 1000 val and 1000 test samples without an OOD split, the sizes used in the
+    /// PER authors' code (github.com/kim-hyunsu/PER, `train_softemlp.py`).
     pub fn new(task: Task, seed: u64) -> Self {
         SyntheticConfig {
             task,
@@ -461,8 +462,8 @@ impl SyntheticConfig {
 ///
 /// # Errors
 /// [`Error::InvalidSetting`] when a split size is 0 or eps is invalid (see [`Task::validate`]);
-/// [`Error::Data`] with [`super::DataError::NonFinite`] if a target is not finite, which can
-/// only happen for a cos-sim OOD shift that lands an input vector exactly on the origin.
+/// [`Error::Data`] with [`super::DataError::NonFinite`] if a target is not finite (a cos-sim
+/// input vector of length exactly 0, which has probability 0).
 pub fn generate(config: &SyntheticConfig) -> Result<Splits> {
     config.task.validate()?;
     let mut sizes = vec![

@@ -86,8 +86,8 @@ impl CsvFile {
         }
     }
 
-    /// Like [`CsvFile::optional_column`], but a missing column is an error whose message says
-    /// `fix`.
+    /// Like [`CsvFile::optional_column`], but a missing column is an error whose message
+    /// contains `fix`.
     pub fn required_column(
         &self,
         quantity: &'static str,

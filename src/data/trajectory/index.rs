@@ -25,8 +25,8 @@ pub(super) struct TrackIndex {
 const INDEX_COLUMNS: &str =
     "An index file needs columns track_id and split; dt_s and flight_key (or group) are optional";
 
-/// Reads an index file: columns `track_id` and `split` (train, val or test), optionally
-/// `dt_s` (the same for every row) and `flight_key` or `group`; other columns are ignored.
+/// Reads an index file with columns `track_id` and `split` (train, val or test), and optionally
+/// `dt_s` (the same for every row) and `flight_key` or `group`. Other columns are ignored.
 ///
 /// # Errors
 /// Missing columns, invalid values, a repeated track id or a `dt_s` that differs between rows,

@@ -28,8 +28,8 @@
 //! rejected with [`DataError::IrregularTime`], because it means the file is not on one grid.
 //!
 //! An optional index file (plain or gzip CSV) has one row per track with columns `track_id` and
-//! `split`, and optionally `dt_s` and `flight_key` (or `group`); other columns such as those of
-//! the OpenSky index are ignored. Every track of the tracks file must be listed in the index.
+//! `split`, and optionally `dt_s` and `flight_key` (or `group`). Other columns, such as the rest
+//! of the OpenSky index, are ignored. Every track of the tracks file must be listed in the index.
 //!
 //! # Splits
 //!
@@ -103,7 +103,7 @@ impl Track {
     }
 }
 
-/// Where the splits of a loaded file came from.
+/// Source of the splits of a loaded file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SplitSource {
@@ -128,7 +128,7 @@ pub struct LoadSummary {
     pub dim: usize,
     /// Time step, in seconds.
     pub dt_s: f64,
-    /// Where the splits came from.
+    /// Source of the splits.
     pub split_source: SplitSource,
     /// Distinct track ids.
     pub track_ids: usize,
