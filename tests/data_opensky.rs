@@ -50,6 +50,7 @@ fn quickstart_splits_match_published_counts() {
     assert_eq!(summary.track_ids, 246);
     assert_eq!(summary.rows_per_split, counts(147_501, 38_815, 32_615));
     assert_eq!(summary.groups, counts(161, 39, 36));
+    assert_eq!(summary.groups_in_several_splits, 0);
     assert_eq!(summary.gaps_split, 0);
     assert_eq!(summary.index_tracks_without_rows, 0);
 }

@@ -571,6 +571,26 @@ fn hash_split_keeps_group_together() {
 }
 
 #[test]
+fn group_split_across_splits_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "track_id,t,x,y,group,split\n\
+                a,0,0,0,g,train\na,1,1,0,g,train\n\
+                b,0,0,0,g,test\nb,1,1,0,g,test\n\
+                c,0,0,0,h,test\nc,1,1,0,h,test\n";
+    let path = write_plain(dir.path(), "leaky_groups.csv", text);
+    let tracks = read(&path).unwrap();
+    assert_eq!(tracks.summary.groups_in_several_splits, 1);
+    assert_eq!(
+        tracks.summary.groups,
+        SplitCounts {
+            train: 1,
+            val: 0,
+            test: 2
+        }
+    );
+}
+
+#[test]
 fn short_tracks_are_skipped_and_counted() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = three_split_file();

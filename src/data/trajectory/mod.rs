@@ -142,6 +142,9 @@ pub struct LoadSummary {
     pub pieces: SplitCounts,
     /// Distinct groups per split (track ids when there are no groups).
     pub groups: SplitCounts,
+    /// Groups whose tracks were given different splits (logged), which leaks data between
+    /// splits when the tracks of a group overlap in time.
+    pub groups_in_several_splits: usize,
     /// Rows per split.
     pub rows_per_split: SplitCounts,
 }
@@ -245,15 +248,21 @@ pub fn read_tracks(path: &Path, options: &ReadOptions) -> Result<TrackSet> {
         tracks: SplitCounts::default(),
         pieces: SplitCounts::default(),
         groups: SplitCounts::default(),
+        groups_in_several_splits: 0,
         rows_per_split: SplitCounts::default(),
     };
     let mut tracks = Vec::new();
-    let mut groups_seen: HashSet<(Split, String)> = HashSet::new();
+    let mut splits_of_group: HashMap<String, Vec<Split>> = HashMap::new();
     for raw_track in raw.tracks {
         let (split, group) = assign_split(&raw_track, index.as_ref(), path)?;
         let group_key = group.clone().unwrap_or_else(|| raw_track.id.clone());
-        if groups_seen.insert((split, group_key)) {
+        let group_splits = splits_of_group.entry(group_key).or_default();
+        if !group_splits.contains(&split) {
+            group_splits.push(split);
             summary.groups.add(split, 1);
+            if group_splits.len() == 2 {
+                summary.groups_in_several_splits += 1;
+            }
         }
         summary.tracks.add(split, 1);
         summary.rows_per_split.add(split, raw_track.times.len());
@@ -261,6 +270,14 @@ pub fn read_tracks(path: &Path, options: &ReadOptions) -> Result<TrackSet> {
         summary.gaps_split += pieces.len() - 1;
         summary.pieces.add(split, pieces.len());
         tracks.extend(pieces);
+    }
+    if summary.groups_in_several_splits > 0 {
+        tracing::warn!(
+            file = %path.display(),
+            count = summary.groups_in_several_splits,
+            "groups with tracks in more than one split; windows of one object may leak \
+             between splits"
+        );
     }
     if let Some(index) = &index {
         let with_rows: HashSet<&str> = tracks.iter().map(|track| track.id.as_str()).collect();
@@ -303,8 +320,8 @@ struct RawTrack {
     /// Row-major, d values per sample.
     positions: Vec<f64>,
     filled: Vec<bool>,
-    /// Split column value and the line it was first seen on.
-    split: Option<(Split, u64)>,
+    /// Value of the split column on the track's first row.
+    split: Option<Split>,
     group: Option<String>,
 }
 
@@ -389,8 +406,8 @@ fn read_raw_tracks(path: &Path) -> Result<RawFile> {
         if let Some(column) = columns.split {
             let split = fields.split(column)?;
             match track.split {
-                None => track.split = Some((split, line)),
-                Some((first, _)) if first != split => {
+                None => track.split = Some(split),
+                Some(first) if first != split => {
                     return Err(inconsistent(
                         &fields,
                         &track.id,
@@ -523,7 +540,7 @@ fn assign_split(
         let group = entry.group.clone().or_else(|| track.group.clone());
         return Ok((entry.split, group));
     }
-    if let Some((split, _)) = track.split {
+    if let Some(split) = track.split {
         return Ok((split, track.group.clone()));
     }
     let key = track.group.as_deref().unwrap_or(&track.id);
