@@ -67,7 +67,7 @@ pub struct WindowConfig {
 }
 
 impl WindowConfig {
-    /// The defaults for a file with time step `dt_s`: 6 past and 6 future positions, step
+    /// Returns the defaults for a file with time step `dt_s`: 6 past and 6 future positions, step
     /// [`default_step`], stride 2 steps (consecutive windows share 10 of 12 positions), filled
     /// samples kept, centring by the past mean.
     ///
@@ -441,7 +441,7 @@ impl WindowedData {
         Ok(metres)
     }
 
-    /// True future positions of the windows of `split`, in metres.
+    /// Returns the true future positions of the windows of `split`, in metres.
     ///
     /// # Errors
     /// [`Error::InvalidSetting`] for [`Split::Ood`].
@@ -450,7 +450,7 @@ impl WindowedData {
         self.to_metres(split, dataset.y())
     }
 
-    /// ADE, FDE and MSE in metres of `predictions` (model units, one row per window of
+    /// Computes ADE, FDE and MSE in metres of `predictions` (model units, one row per window of
     /// `split`, in order).
     ///
     /// # Errors
@@ -467,7 +467,7 @@ impl WindowedData {
         )
     }
 
-    /// Constant-velocity predictions for the windows of `split`, in model units (see
+    /// Computes constant-velocity predictions for the windows of `split`, in model units (see
     /// [`constant_velocity`]).
     ///
     /// # Errors
