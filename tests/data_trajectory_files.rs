@@ -431,7 +431,8 @@ fn index_split_takes_precedence() {
     let index_path = write_plain(
         dir.path(),
         "index.csv",
-        "track_id,flight_key,split,dt_s,n\na,F1,test,1,20\nb,F2,train,1,20\nc,F1,test,1,20\nz,F9,val,1,0\n",
+        "track_id,flight_key,split,dt_s,n\n\
+         a,F1,test,1,20\nb,F2,train,1,20\nc,F1,test,1,20\nz,F9,val,1,0\n",
     );
     let options = ReadOptions {
         index: Some(index_path),

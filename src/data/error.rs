@@ -20,7 +20,10 @@ pub enum DataError {
     },
 
     /// A file has a header but no data rows, or no header at all.
-    #[error("{}: no data rows; expected a header line followed by one row per sample", file.display())]
+    #[error(
+        "{}: no data rows. Expected a header line followed by one row per sample",
+        file.display()
+    )]
     EmptyFile {
         /// The file.
         file: PathBuf,

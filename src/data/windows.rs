@@ -9,8 +9,8 @@
 //! inputs and targets, then divided by one common factor s: the RMS over all coordinates of the
 //! centred training inputs. One factor for all axes keeps rotations of the data rotations.
 //! Per-axis standardisation would turn them into non-orthogonal maps, which breaks the
-//! symmetries the model is asked to find. A prediction p in model units maps back to metres as p s + c;
-//! [`WindowedData::to_metres`] does this.
+//! symmetries the model is asked to find. A prediction p in model units maps back to metres
+//! as p s + c, which [`WindowedData::to_metres`] computes.
 //!
 //! Rows are laid out as `[p_1 (x, y[, z]), p_2, ..]`, that is n_past T1 in and n_future T1 out.
 
