@@ -15,6 +15,7 @@ pub mod error;
 pub mod experiment;
 pub mod float;
 pub mod linalg;
+pub mod method;
 pub mod nn;
 pub mod optim;
 pub mod rng;

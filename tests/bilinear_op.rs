@@ -26,7 +26,9 @@ fn random_pair(width: usize, rng: &mut SeededRng) -> BilinearPair {
     let in_dim = rng.random_range(1..=3usize);
     let sel_len = out_dim * in_dim;
     let mut offsets = |count: usize, dim: usize| -> Vec<usize> {
-        (0..count).map(|_| rng.random_range(0..=width - dim)).collect()
+        (0..count)
+            .map(|_| rng.random_range(0..=width - dim))
+            .collect()
     };
     let out_offsets = offsets(rng_count(), out_dim);
     let in_offsets = offsets(rng_count(), in_dim);
@@ -36,7 +38,14 @@ fn random_pair(width: usize, rng: &mut SeededRng) -> BilinearPair {
         let j = rng.random_range(0..=i);
         block_index.swap(i, j);
     }
-    BilinearPair { out_offsets, out_dim, in_offsets, in_dim, selected_offsets, block_index }
+    BilinearPair {
+        out_offsets,
+        out_dim,
+        in_offsets,
+        in_dim,
+        selected_offsets,
+        block_index,
+    }
 }
 
 fn rng_count() -> usize {
@@ -69,8 +78,13 @@ fn build(seed: u64) -> (BilinearOp, Vec<Array2<f64>>, Array2<f64>) {
     let mut rng = rng_from_seed(seed);
     let width = rng.random_range(9..=14usize);
     let batch = rng.random_range(1..=4usize);
-    let pairs: Vec<BilinearPair> = (0..rng.random_range(1..=3usize)).map(|_| random_pair(width, &mut rng)).collect();
-    let params = pairs.iter().map(|p| random(p.param_shape().0, p.param_shape().1, &mut rng)).collect();
+    let pairs: Vec<BilinearPair> = (0..rng.random_range(1..=3usize))
+        .map(|_| random_pair(width, &mut rng))
+        .collect();
+    let params = pairs
+        .iter()
+        .map(|p| random(p.param_shape().0, p.param_shape().1, &mut rng))
+        .collect();
     let x = random(batch, width, &mut rng);
     (BilinearOp::new(width, 0.1, pairs).unwrap(), params, x)
 }

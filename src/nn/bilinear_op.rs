@@ -55,7 +55,10 @@ impl BilinearPair {
     /// Shape `(m_out, m_in * n)` of this pair's parameter matrix `P`, whose column `beta * n + c`
     /// weights chosen copy `c` in block `(alpha, beta)`.
     pub fn param_shape(&self) -> (usize, usize) {
-        (self.out_offsets.len(), self.in_offsets.len() * self.selected_offsets.len())
+        (
+            self.out_offsets.len(),
+            self.in_offsets.len() * self.selected_offsets.len(),
+        )
     }
 }
 
@@ -83,11 +86,17 @@ impl BilinearOp {
                 return Err(Error::invalid(
                     "bilinear pair",
                     k,
-                    format!("every copy must lie inside the width {width} and the block index must be a map of {sel_len} entries"),
+                    format!(
+                        "every copy must lie inside the width {width} and the block index must be a map of {sel_len} entries"
+                    ),
                 ));
             }
         }
-        Ok(Self { width, scale, pairs })
+        Ok(Self {
+            width,
+            scale,
+            pairs,
+        })
     }
 
     /// The pairs, in the order of the parameter inputs.
@@ -118,7 +127,9 @@ impl BilinearOp {
                     op: "bilinear",
                     left: w.shape().to_vec(),
                     right: vec![p.param_shape().0, p.param_shape().1],
-                    expected: "each parameter matrix must be (out copies, in copies x chosen copies)".into(),
+                    expected:
+                        "each parameter matrix must be (out copies, in copies x chosen copies)"
+                            .into(),
                 });
             }
         }
