@@ -52,7 +52,9 @@ pub(crate) fn unary_backward<F: Float>(
             *o = g * s * (one + x * (one - s));
         }),
         UnaryKind::Tanh => zip.for_each(|o, _, &y, &g| *o = g * (one - y * y)),
-        UnaryKind::Relu => zip.for_each(|o, &x, _, &g| *o = if x > F::zero() { g } else { F::zero() }),
+        UnaryKind::Relu => {
+            zip.for_each(|o, &x, _, &g| *o = if x > F::zero() { g } else { F::zero() })
+        }
         UnaryKind::Exp => zip.for_each(|o, _, &y, &g| *o = g * y),
         UnaryKind::Log => zip.for_each(|o, &x, _, &g| *o = g / x),
         UnaryKind::Square => zip.for_each(|o, &x, _, &g| *o = two * x * g),

@@ -77,9 +77,19 @@ pub(crate) enum Op<F: Float> {
     /// An input or parameter.
     Leaf,
     /// `op(a) op(b)`, where `op` transposes when the flag is set.
-    MatMul { a: Var, b: Var, trans_a: bool, trans_b: bool },
+    MatMul {
+        a: Var,
+        b: Var,
+        trans_a: bool,
+        trans_b: bool,
+    },
     /// Element-wise binary op with optional broadcasting of `b`.
-    Binary { kind: BinaryKind, a: Var, b: Var, broadcast: Broadcast },
+    Binary {
+        kind: BinaryKind,
+        a: Var,
+        b: Var,
+        broadcast: Broadcast,
+    },
     /// `factor * a`
     Scale { a: Var, factor: F },
     /// Element-wise function.
@@ -99,11 +109,18 @@ pub(crate) enum Op<F: Float> {
     /// Columns of all parts side by side.
     ConcatCols { parts: Vec<Var> },
     /// A fixed linear operator.
-    Linear { a: Var, op: Arc<dyn LinearOperator<F>> },
+    Linear {
+        a: Var,
+        op: Arc<dyn LinearOperator<F>>,
+    },
     /// `mean((a - target)^2)` over all entries, `1 x 1`; the target is a constant.
     Mse { a: Var, target: Arc<Array2<F>> },
     /// A custom op with its own backward rule.
-    Custom { inputs: Vec<Var>, op: Arc<dyn CustomOp<F>>, output: CustomOutput<F> },
+    Custom {
+        inputs: Vec<Var>,
+        op: Arc<dyn CustomOp<F>>,
+        output: CustomOutput<F>,
+    },
 }
 
 /// Adds gradients into per-node slots, allocating a slot on first use.
@@ -165,7 +182,12 @@ pub(crate) fn backward_rule<F: Float>(
     let values = |v: Var| values[v.0].view();
     match op {
         Op::Leaf => {}
-        Op::MatMul { a, b, trans_a, trans_b } => {
+        Op::MatMul {
+            a,
+            b,
+            trans_a,
+            trans_b,
+        } => {
             let av = values(*a);
             let bv = values(*b);
             let op_a = if *trans_a { av.t() } else { av };
@@ -186,7 +208,12 @@ pub(crate) fn backward_rule<F: Float>(
                 }
             }
         }
-        Op::Binary { kind, a, b, broadcast } => {
+        Op::Binary {
+            kind,
+            a,
+            b,
+            broadcast,
+        } => {
             let av = values(*a);
             let bv_raw = values(*b);
             let bv = bv_raw.broadcast(av.dim()).expect("checked at build time");
@@ -198,9 +225,13 @@ pub(crate) fn backward_rule<F: Float>(
                     let ga = g / &bv;
                     let mut gb = Array2::zeros(g.raw_dim());
                     // d(a/b)/db = -a / b^2 = -y / b
-                    Zip::from(&mut gb).and(g).and(y).and(&bv).for_each(|o, &g, &y, &b| {
-                        *o = -g * y / b;
-                    });
+                    Zip::from(&mut gb)
+                        .and(g)
+                        .and(y)
+                        .and(&bv)
+                        .for_each(|o, &g, &y, &b| {
+                            *o = -g * y / b;
+                        });
                     (ga, gb)
                 }
             };
@@ -285,9 +316,12 @@ pub(crate) fn backward_rule<F: Float>(
                 let av = values(*a);
                 let scale = F::of(2.0) * g[[0, 0]] / F::of(av.len() as f64);
                 let mut ga = Array2::zeros(av.raw_dim());
-                Zip::from(&mut ga).and(av).and(&**target).for_each(|o, &p, &t| {
-                    *o = scale * (p - t);
-                });
+                Zip::from(&mut ga)
+                    .and(av)
+                    .and(&**target)
+                    .for_each(|o, &p, &t| {
+                        *o = scale * (p - t);
+                    });
                 acc.add(*a, ga);
             }
         }

@@ -117,7 +117,16 @@ impl<F: Float> Tape<F> {
         }
         let value = matmul(op_a, op_b);
         let needs = self.grad_any(&[a, b]);
-        Ok(self.push(value, Op::MatMul { a, b, trans_a, trans_b }, needs))
+        Ok(self.push(
+            value,
+            Op::MatMul {
+                a,
+                b,
+                trans_a,
+                trans_b,
+            },
+            needs,
+        ))
     }
 
     /// `a b`.
@@ -148,7 +157,9 @@ impl<F: Float> Tape<F> {
             ));
         };
         let av = self.values[a.0].view();
-        let bv = self.values[b.0].broadcast(sa).expect("broadcast checked above");
+        let bv = self.values[b.0]
+            .broadcast(sa)
+            .expect("broadcast checked above");
         let mut value = Array2::zeros(sa);
         let zip = Zip::from(&mut value).and(av).and(bv);
         match kind {
@@ -158,7 +169,16 @@ impl<F: Float> Tape<F> {
             BinaryKind::Div => zip.for_each(|o, &x, &y| *o = x / y),
         }
         let needs = self.grad_any(&[a, b]);
-        Ok(self.push(value, Op::Binary { kind, a, b, broadcast }, needs))
+        Ok(self.push(
+            value,
+            Op::Binary {
+                kind,
+                a,
+                b,
+                broadcast,
+            },
+            needs,
+        ))
     }
 
     /// `a + b`; `b` may be a `1 x n` row (bias) or `1 x 1`.
@@ -343,7 +363,12 @@ impl<F: Float> Tape<F> {
     /// Places the parts' columns side by side; all parts need the same row count.
     pub fn concat_cols(&mut self, parts: &[Var]) -> Result<Var> {
         let Some(&first) = parts.first() else {
-            return Err(shape_error("concat_cols", (0, 0), (0, 0), "at least one part"));
+            return Err(shape_error(
+                "concat_cols",
+                (0, 0),
+                (0, 0),
+                "at least one part",
+            ));
         };
         let rows = self.shape(first).0;
         for &p in parts {
@@ -359,14 +384,25 @@ impl<F: Float> Tape<F> {
         let views: Vec<ArrayView2<'_, F>> = parts.iter().map(|p| self.values[p.0].view()).collect();
         let value = concatenate(NdAxis(1), &views).expect("row counts checked above");
         let needs = self.grad_any(parts);
-        Ok(self.push(value, Op::ConcatCols { parts: parts.to_vec() }, needs))
+        Ok(self.push(
+            value,
+            Op::ConcatCols {
+                parts: parts.to_vec(),
+            },
+            needs,
+        ))
     }
 
     /// Applies a fixed linear operator; the backward pass applies its transpose.
     pub fn linear_op(&mut self, a: Var, op: Arc<dyn LinearOperator<F>>) -> Result<Var> {
         let out_shape = op.output_shape(self.shape(a))?;
         let value = op.apply(self.values[a.0].view());
-        debug_assert_eq!(value.dim(), out_shape, "operator {} broke its shape", op.name());
+        debug_assert_eq!(
+            value.dim(),
+            out_shape,
+            "operator {} broke its shape",
+            op.name()
+        );
         let needs = self.needs_grad[a.0];
         Ok(self.push(value, Op::Linear { a, op }, needs))
     }
@@ -397,7 +433,11 @@ impl<F: Float> Tape<F> {
         let output = op.forward(&views)?;
         let value = output.value.clone();
         let needs = self.grad_any(inputs);
-        let op = Op::Custom { inputs: inputs.to_vec(), op, output };
+        let op = Op::Custom {
+            inputs: inputs.to_vec(),
+            op,
+            output,
+        };
         Ok(self.push(value, op, needs))
     }
 

@@ -35,8 +35,16 @@ pub fn gemm<F: Float>(
 ) {
     let (m, k) = a.dim();
     let (kb, n) = b.dim();
-    assert_eq!(k, kb, "gemm: inner dimensions differ ({m}x{k} times {kb}x{n})");
-    assert_eq!(c.dim(), (m, n), "gemm: output shape {:?} is not {m}x{n}", c.dim());
+    assert_eq!(
+        k, kb,
+        "gemm: inner dimensions differ ({m}x{k} times {kb}x{n})"
+    );
+    assert_eq!(
+        c.dim(),
+        (m, n),
+        "gemm: output shape {:?} is not {m}x{n}",
+        c.dim()
+    );
     if m == 0 || n == 0 {
         return;
     }

@@ -91,7 +91,10 @@ impl<F: Float> ParamStore<F> {
 
     /// Puts every parameter on `tape` as a leaf with gradient; the result is indexed by id.
     pub fn leaves(&self, tape: &mut Tape<F>) -> Vec<Var> {
-        self.values.iter().map(|v| tape.variable(v.clone())).collect()
+        self.values
+            .iter()
+            .map(|v| tape.variable(v.clone()))
+            .collect()
     }
 
     /// Collects the gradients of `leaves` (as returned by [`ParamStore::leaves`]), using zeros

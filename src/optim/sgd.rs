@@ -15,7 +15,9 @@ impl Sgd {
     pub fn step<F: Float>(&mut self, params: &mut ParamStore<F>, grads: &[Array2<F>], lr: f64) {
         let lr = F::of(lr);
         for (id, g) in params.ids().collect::<Vec<_>>().into_iter().zip(grads) {
-            Zip::from(params.get_mut(id)).and(g).for_each(|w, &g| *w -= lr * g);
+            Zip::from(params.get_mut(id))
+                .and(g)
+                .for_each(|w, &g| *w -= lr * g);
         }
     }
 }
