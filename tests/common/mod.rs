@@ -1,8 +1,12 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
 use proptest::prelude::*;
+use rand::RngExt;
+use rand_distr::StandardNormal;
+use softeq::rng::SeededRng;
+use softeq::symmetry::{SumRep, TensorType};
 
 /// A `rows x cols` matrix with entries uniform in `lo..hi`.
 pub fn matrix(rows: usize, cols: usize, lo: f64, hi: f64) -> impl Strategy<Value = Array2<f64>> {
@@ -39,3 +43,65 @@ pub fn signed_matrix(
 
 /// Relative gradient error tolerance for central differences in f64.
 pub const GRAD_TOL: f64 = 1e-6;
+
+/// Frobenius norm.
+pub fn norm(a: ArrayView2<'_, f64>) -> f64 {
+    a.iter().map(|v| v * v).sum::<f64>().sqrt()
+}
+
+/// Largest absolute entry of `a - b`.
+pub fn max_diff(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>) -> f64 {
+    assert_eq!(a.dim(), b.dim(), "compared arrays differ in shape");
+    a.iter()
+        .zip(b.iter())
+        .fold(0.0, |m, (x, y)| m.max((x - y).abs()))
+}
+
+/// `||a - b||_F / (||a||_F + ||b||_F)`, zero when both vanish.
+pub fn relative_diff(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>) -> f64 {
+    let denom = norm(a) + norm(b);
+    if denom == 0.0 {
+        return 0.0;
+    }
+    norm((&a - &b).view()) / denom
+}
+
+/// A matrix with independent N(0, 1) entries.
+pub fn gaussian(rows: usize, cols: usize, rng: &mut SeededRng) -> Array2<f64> {
+    Array2::from_shape_simple_fn((rows, cols), || rng.sample(StandardNormal))
+}
+
+/// A random sum of one to three terms, each of rank at most `max_rank` and multiplicity 1-2.
+pub fn random_rep(rng: &mut SeededRng, max_rank: usize) -> SumRep {
+    let terms = rng.random_range(1..=3);
+    SumRep::new((0..terms).map(|_| {
+        let rank = rng.random_range(0..=max_rank);
+        let p = rng.random_range(0..=rank);
+        (TensorType::new(p, rank - p), rng.random_range(1..=2))
+    }))
+}
+
+/// The groups of the catalog exercised by the property tests.
+pub const CATALOG: [&str; 21] = [
+    "Trivial(3)",
+    "SO(3)",
+    "O(3)",
+    "O(2)_xy",
+    "O(2)_yz",
+    "O(2)_xz",
+    "SO(2)_xy",
+    "Scaling(3)",
+    "SL(3)",
+    "GL(3)",
+    "S(3)",
+    "Z(4)",
+    "Reflect(3)",
+    "SO(3)xScaling",
+    "SE(3)",
+    "Rotation(3)",
+    "Translation(3)",
+    "O(2)",
+    "SO(2)",
+    "SL(2)",
+    "Reflect_x(2)",
+];

@@ -1,0 +1,331 @@
+//! Orthogonal projectors onto equivariant weights and biases, applied block by block.
+//!
+//! The weights `W` (`n_out x n_in`) of a map `rep_in -> rep_out` split into independent
+//! blocks, one per (output copy, input copy). The block from an input copy of type `Tb` to an
+//! output copy of type `Ta`, flattened row-major, is a vector of `Ta (x) Tb*` whose factors
+//! are, in order, the `p_a` primal and `q_a` dual factors of `Ta`, then the `p_b` dual and
+//! `q_b` primal factors of `Tb*`. Its equivariant subspace has an orthonormal basis `Q` that
+//! depends only on `(Ta, Tb)` and the group, so `P = Q Q^T` is applied to all blocks of a type
+//! pair at once: gather them into the rows of `X` (copies x block size), compute
+//! `(X Q) Q^T` with two GEMMs and scatter the rows back. The dense projector is never formed.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+
+use super::SymmetryError;
+use super::basis::BasisCache;
+use super::group::Group;
+use super::rep::{SumRep, TensorType};
+use crate::autodiff::LinearOperator;
+use crate::float::Float;
+use crate::linalg::{gemm, matmul};
+
+/// All blocks of one (output type, input type) pair and the basis of their subspace.
+struct BlockClass {
+    out_ty: TensorType,
+    in_ty: TensorType,
+    rows: usize,
+    cols: usize,
+    basis: Arc<Array2<f64>>,
+    basis_f32: Array2<f32>,
+    /// `(row offset, column offset)` of every block of this pair in `W`.
+    offsets: Vec<(usize, usize)>,
+}
+
+impl BlockClass {
+    fn size(&self) -> usize {
+        self.rows * self.cols
+    }
+
+    fn rank(&self) -> usize {
+        self.basis.ncols()
+    }
+
+    /// The basis in the element type `F`, borrowed when a stored copy has that type.
+    fn basis_as<F: Float>(&self) -> Cow<'_, Array2<F>> {
+        if let Some(q) = (&*self.basis as &dyn Any).downcast_ref::<Array2<F>>() {
+            return Cow::Borrowed(q);
+        }
+        if let Some(q) = (&self.basis_f32 as &dyn Any).downcast_ref::<Array2<F>>() {
+            return Cow::Borrowed(q);
+        }
+        Cow::Owned(self.basis.mapv(F::of))
+    }
+}
+
+/// The orthogonal projector `P` onto the equivariant weights of a map `rep_in -> rep_out`
+/// under one group, acting on `(n_out, n_in)` matrices.
+///
+/// `P` is symmetric and idempotent; `rank()` is the dimension of the equivariant subspace.
+/// Bias projectors ([`Projector::for_bias`]) are the special case `rep_in = T0`, acting on
+/// `(n_out, 1)` columns.
+pub struct Projector {
+    name: String,
+    n_out: usize,
+    n_in: usize,
+    classes: Vec<BlockClass>,
+}
+
+impl Projector {
+    /// Builds the projector for weights of shape `(rep_out.size(d), rep_in.size(d))`, taking
+    /// bases from `cache` (and filling it).
+    ///
+    /// # Errors
+    /// [`SymmetryError::Basis`] if a block basis cannot be solved.
+    pub fn for_weights(
+        group: &Group,
+        rep_in: &SumRep,
+        rep_out: &SumRep,
+        cache: &BasisCache,
+    ) -> Result<Self, SymmetryError> {
+        let d = group.dim();
+        let mut classes: Vec<BlockClass> = Vec::new();
+        for out_copy in rep_out.copies(d) {
+            for in_copy in rep_in.copies(d) {
+                let offsets = (out_copy.offset, in_copy.offset);
+                if let Some(class) = classes
+                    .iter_mut()
+                    .find(|c| c.out_ty == out_copy.ty && c.in_ty == in_copy.ty)
+                {
+                    class.offsets.push(offsets);
+                    continue;
+                }
+                let basis = block_basis(group, out_copy.ty, in_copy.ty, cache)?;
+                let basis_f32 = basis.mapv(|v| v as f32);
+                classes.push(BlockClass {
+                    out_ty: out_copy.ty,
+                    in_ty: in_copy.ty,
+                    rows: out_copy.size,
+                    cols: in_copy.size,
+                    basis,
+                    basis_f32,
+                    offsets: vec![offsets],
+                });
+            }
+        }
+        Ok(Self {
+            name: format!("projector {rep_in} -> {rep_out} under {group}"),
+            n_out: rep_out.size(d),
+            n_in: rep_in.size(d),
+            classes,
+        })
+    }
+
+    /// Builds the projector for a bias of `rep_out`: the map `T0 -> rep_out`, acting on
+    /// `(n_out, 1)` columns. Only invariant components of `rep_out` survive.
+    ///
+    /// # Errors
+    /// As [`Projector::for_weights`].
+    pub fn for_bias(
+        group: &Group,
+        rep_out: &SumRep,
+        cache: &BasisCache,
+    ) -> Result<Self, SymmetryError> {
+        Self::for_weights(group, &SumRep::scalars(1), rep_out, cache)
+    }
+
+    /// The shape `(n_out, n_in)` of the matrices the projector acts on.
+    pub fn shape(&self) -> (usize, usize) {
+        (self.n_out, self.n_in)
+    }
+
+    /// The dimension of the equivariant subspace (the rank of `P`).
+    pub fn rank(&self) -> usize {
+        self.classes
+            .iter()
+            .map(|c| c.rank() * c.offsets.len())
+            .sum()
+    }
+
+    /// Returns `P(W)`, the nearest equivariant matrix to `w` in the Frobenius norm.
+    ///
+    /// # Panics
+    /// If `w` is not of shape [`Projector::shape`]; use
+    /// [`LinearOperator::output_shape`] to check first.
+    pub fn project<F: Float>(&self, w: ArrayView2<'_, F>) -> Array2<F> {
+        assert_eq!(
+            w.dim(),
+            (self.n_out, self.n_in),
+            "{}: input shape {:?} differs from the projector's {:?}",
+            self.name,
+            w.dim(),
+            (self.n_out, self.n_in)
+        );
+        let mut out = Array2::<F>::zeros(w.dim());
+        for class in &self.classes {
+            project_class(class, w, &mut out);
+        }
+        out
+    }
+
+    /// Returns `((I - P) w, 1/2 ||w - P w||^2)`: the residual, which is also the gradient of
+    /// the penalty, and the penalty itself.
+    ///
+    /// # Panics
+    /// As [`Projector::project`].
+    pub fn residual<F: Float>(&self, w: ArrayView2<'_, F>) -> (Array2<F>, F) {
+        let mut residual = w.to_owned();
+        residual -= &self.project(w);
+        let half = F::of(0.5) * residual.iter().map(|&v| v * v).sum::<F>();
+        (residual, half)
+    }
+
+    /// Projects a bias vector; the projector must have `n_in == 1`.
+    ///
+    /// # Panics
+    /// If `n_in != 1` or `b` does not have `n_out` entries.
+    pub fn project_vector<F: Float>(&self, b: ArrayView1<'_, F>) -> Array1<F> {
+        assert_eq!(
+            self.n_in, 1,
+            "{}: project_vector needs a bias projector",
+            self.name
+        );
+        let column = b.insert_axis(Axis(1));
+        self.project(column).remove_axis(Axis(1))
+    }
+
+    /// The dense `(n_out n_in) x (n_out n_in)` matrix of `P` in the row-major flattening of
+    /// `W`. Quadratic in the weight count: for tests of small layers only.
+    pub fn dense_matrix(&self) -> Array2<f64> {
+        let n = self.n_out * self.n_in;
+        let mut dense = Array2::zeros((n, n));
+        for class in &self.classes {
+            let block_projector = matmul(class.basis.view(), class.basis.t());
+            for &(row0, col0) in &class.offsets {
+                let flat = |local: usize| {
+                    let (i, j) = (local / class.cols, local % class.cols);
+                    (row0 + i) * self.n_in + col0 + j
+                };
+                for a in 0..class.size() {
+                    for b in 0..class.size() {
+                        dense[[flat(a), flat(b)]] = block_projector[[a, b]];
+                    }
+                }
+            }
+        }
+        dense
+    }
+}
+
+/// The basis of the blocks `in_ty -> out_ty` in the block's own factor order.
+fn block_basis(
+    group: &Group,
+    out_ty: TensorType,
+    in_ty: TensorType,
+    cache: &BasisCache,
+) -> Result<Arc<Array2<f64>>, SymmetryError> {
+    let block_ty = out_ty.map_from(in_ty);
+    let canonical = cache.basis(group, block_ty)?;
+    // Factor order of the block: p_a primal, q_a dual, p_b dual, q_b primal.
+    let mut word = vec![false; out_ty.p];
+    word.extend(std::iter::repeat_n(true, out_ty.q + in_ty.p));
+    word.extend(std::iter::repeat_n(false, in_ty.q));
+    if group.is_orthogonal() || word.windows(2).all(|w| w[0] <= w[1]) {
+        return Ok(canonical);
+    }
+    // Move the rows of the canonical basis (primal axes first) to the block's axis order.
+    let d = group.dim();
+    let rank = word.len();
+    let primal_positions: Vec<usize> = (0..rank).filter(|&a| !word[a]).collect();
+    let dual_positions: Vec<usize> = (0..rank).filter(|&a| word[a]).collect();
+    let canonical_axis_of: Vec<usize> = {
+        let mut map = vec![0; rank];
+        for (c, &a) in primal_positions.iter().chain(&dual_positions).enumerate() {
+            map[a] = c;
+        }
+        map
+    };
+    let n = block_ty.size(d);
+    let mut permuted = Array2::zeros(canonical.dim());
+    let mut digits = vec![0usize; rank];
+    for index in 0..n {
+        let mut rest = index;
+        for digit in digits.iter_mut().rev() {
+            *digit = rest % d;
+            rest /= d;
+        }
+        let mut canonical_digits = vec![0usize; rank];
+        for (axis, &digit) in digits.iter().enumerate() {
+            canonical_digits[canonical_axis_of[axis]] = digit;
+        }
+        let source = canonical_digits
+            .iter()
+            .fold(0, |acc, &digit| acc * d + digit);
+        permuted.row_mut(index).assign(&canonical.row(source));
+    }
+    Ok(Arc::new(permuted))
+}
+
+fn project_class<F: Float>(class: &BlockClass, w: ArrayView2<'_, F>, out: &mut Array2<F>) {
+    let rank = class.rank();
+    if rank == 0 {
+        return;
+    }
+    if rank == class.size() {
+        for &(row0, col0) in &class.offsets {
+            for i in 0..class.rows {
+                for j in 0..class.cols {
+                    out[[row0 + i, col0 + j]] = w[[row0 + i, col0 + j]];
+                }
+            }
+        }
+        return;
+    }
+
+    let copies = class.offsets.len();
+    let mut gathered = Array2::<F>::zeros((copies, class.size()));
+    for (row, &(row0, col0)) in gathered.rows_mut().into_iter().zip(&class.offsets) {
+        let mut row = row;
+        for i in 0..class.rows {
+            for j in 0..class.cols {
+                row[i * class.cols + j] = w[[row0 + i, col0 + j]];
+            }
+        }
+    }
+    let basis = class.basis_as::<F>();
+    let coefficients = matmul(gathered.view(), basis.view());
+    gemm(
+        F::one(),
+        coefficients.view(),
+        basis.t(),
+        F::zero(),
+        gathered.view_mut(),
+    );
+    for (row, &(row0, col0)) in gathered.rows().into_iter().zip(&class.offsets) {
+        for i in 0..class.rows {
+            for j in 0..class.cols {
+                out[[row0 + i, col0 + j]] = row[i * class.cols + j];
+            }
+        }
+    }
+}
+
+impl<F: Float> LinearOperator<F> for Projector {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn output_shape(&self, input: (usize, usize)) -> crate::Result<(usize, usize)> {
+        if input != (self.n_out, self.n_in) {
+            return Err(crate::Error::Shape {
+                op: "equivariant projector",
+                left: vec![input.0, input.1],
+                right: vec![self.n_out, self.n_in],
+                expected: "a weight matrix of the projector's shape".into(),
+            });
+        }
+        Ok(input)
+    }
+
+    fn apply(&self, x: ArrayView2<'_, F>) -> Array2<F> {
+        self.project(x)
+    }
+
+    /// `P` is symmetric, so its transpose is itself.
+    fn apply_transpose(&self, y: ArrayView2<'_, F>) -> Array2<F> {
+        self.project(y)
+    }
+}
