@@ -60,6 +60,10 @@ pub enum Error {
     #[error(transparent)]
     Symmetry(#[from] crate::symmetry::SymmetryError),
 
+    /// A dense linear-algebra routine failed.
+    #[error(transparent)]
+    Linalg(#[from] crate::linalg::LinalgError),
+
     /// Failure while reading or validating a dataset.
     #[error(transparent)]
     Data(#[from] crate::data::DataError),

@@ -14,6 +14,7 @@ pub mod data;
 pub mod error;
 pub mod experiment;
 pub mod float;
+pub mod io;
 pub mod linalg;
 pub mod method;
 pub mod nn;

@@ -19,6 +19,9 @@ pub struct GradCheck {
     pub relative_error: f64,
     /// Norm of the analytic gradient.
     pub analytic_norm: f64,
+    /// `||g_analytic - g_numeric||`, for gradients so small that the relative error measures
+    /// only the finite-difference noise (about `1e-16 |L| / h` per entry).
+    pub absolute_error: f64,
 }
 
 /// Compares reverse-mode gradients of `build` with central differences of step `h`.
@@ -67,6 +70,7 @@ where
         report.push(GradCheck {
             relative_error: if scale > 0.0 { diff / scale } else { 0.0 },
             analytic_norm: analytic.mapv(|v| v * v).sum().sqrt(),
+            absolute_error: diff,
         });
     }
     Ok(report)
