@@ -1,6 +1,7 @@
 //! The `softeq` command-line interface: argument parsing and dispatch to the library.
 
 mod demo;
+pub mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -24,12 +25,15 @@ pub enum Command {
     /// Train a small swish MLP on data from a random teacher network (a check of the
     /// numerical core).
     Demo(demo::DemoArgs),
+    /// Train one model on one task (presets from configs/<task>.toml, flags override them).
+    Train(train::TrainArgs),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Demo(args)) => demo::run(&args),
+        Some(Command::Train(args)) => train::run_train(&args).map(|_| ()),
         None => demo::run(&demo::DemoArgs::default()),
     }
 }

@@ -24,7 +24,7 @@
 //! parallel. The backward pass reverses the same steps (`dP = dY^T Z`, `dZ = dY P`, then the two
 //! contractions' adjoints into `dx`).
 
-use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
 use crate::autodiff::{CustomOp, CustomOutput};
@@ -137,26 +137,40 @@ impl BilinearOp {
     }
 }
 
+/// Gathers chosen copy `c` of sample row `xs` as a `d_out x d_in` block (row-major) into `out`.
+#[inline]
+fn gather_block<F: Float>(pair: &BilinearPair, xs: &[F], sel: usize, out: &mut [F]) {
+    for (o, &k) in out.iter_mut().zip(&pair.block_index) {
+        *o = xs[sel + k];
+    }
+}
+
 /// Computes `Z` for one pair: rows `(sample, i)`, columns `(beta, c)`.
 fn contract<F: Float>(pair: &BilinearPair, x: ArrayView2<'_, F>) -> Array2<F> {
     let (d_out, d_in) = (pair.out_dim, pair.in_dim);
     let (m_in, n) = (pair.in_offsets.len(), pair.selected_offsets.len());
     let cols = m_in * n;
     let mut z = Array2::zeros((x.nrows() * d_out, cols));
-    z.axis_chunks_iter_mut(Axis(0), d_out)
-        .into_par_iter()
-        .zip(x.axis_iter(Axis(0)).into_par_iter())
-        .for_each(|(mut z_s, x_s)| {
+    let x = x.as_standard_layout();
+    let width = x.ncols();
+    let xs_all = x.as_slice().expect("standard layout");
+    z.as_slice_mut()
+        .expect("standard layout")
+        .par_chunks_mut(d_out * cols)
+        .zip(xs_all.par_chunks(width))
+        .for_each(|(z_s, xs)| {
+            let mut block = vec![F::zero(); d_out * d_in];
             for (c, &sel) in pair.selected_offsets.iter().enumerate() {
+                gather_block(pair, xs, sel, &mut block);
                 for (beta, &off_in) in pair.in_offsets.iter().enumerate() {
+                    let v = &xs[off_in..off_in + d_in];
                     let col = beta * n + c;
-                    for i in 0..d_out {
+                    for (i, row) in block.chunks_exact(d_in).enumerate() {
                         let mut acc = F::zero();
-                        for j in 0..d_in {
-                            let entry = x_s[sel + pair.block_index[i * d_in + j]];
-                            acc += entry * x_s[off_in + j];
+                        for (&a, &b) in row.iter().zip(v) {
+                            acc += a * b;
                         }
-                        z_s[[i, col]] = acc;
+                        z_s[i * cols + col] = acc;
                     }
                 }
             }
@@ -164,7 +178,7 @@ fn contract<F: Float>(pair: &BilinearPair, x: ArrayView2<'_, F>) -> Array2<F> {
     z
 }
 
-/// Adds the adjoint of [`contract`] for `dz` into `dx`.
+/// Adds the adjoint of [`contract`] for `dz` into `dx` (both row-major).
 fn contract_adjoint<F: Float>(
     pair: &BilinearPair,
     x: ArrayView2<'_, F>,
@@ -172,28 +186,41 @@ fn contract_adjoint<F: Float>(
     mut dx: ArrayViewMut2<'_, F>,
 ) {
     let (d_out, d_in) = (pair.out_dim, pair.in_dim);
-    let n = pair.selected_offsets.len();
-    dx.axis_iter_mut(Axis(0))
-        .into_par_iter()
-        .zip(x.axis_iter(Axis(0)).into_par_iter())
-        .zip(dz.axis_chunks_iter(Axis(0), d_out).into_par_iter())
-        .for_each(|((mut dx_s, x_s), dz_s)| {
+    let (m_in, n) = (pair.in_offsets.len(), pair.selected_offsets.len());
+    let cols = m_in * n;
+    let x = x.as_standard_layout();
+    let dz = dz.as_standard_layout();
+    let width = x.ncols();
+    let xs_all = x.as_slice().expect("standard layout");
+    let dz_all = dz.as_slice().expect("standard layout");
+    dx.as_slice_mut()
+        .expect("gradient buffers are row-major")
+        .par_chunks_mut(width)
+        .zip(xs_all.par_chunks(width))
+        .zip(dz_all.par_chunks(d_out * cols))
+        .for_each(|((dx_s, xs), dz_s)| {
+            let mut block = vec![F::zero(); d_out * d_in];
+            let mut dblock = vec![F::zero(); d_out * d_in];
             for (c, &sel) in pair.selected_offsets.iter().enumerate() {
+                gather_block(pair, xs, sel, &mut block);
+                dblock.iter_mut().for_each(|v| *v = F::zero());
                 for (beta, &off_in) in pair.in_offsets.iter().enumerate() {
                     let col = beta * n + c;
                     for i in 0..d_out {
-                        let g = dz_s[[i, col]];
-                        if g == F::zero() {
-                            continue;
+                        let g = dz_s[i * cols + col];
+                        let row = &block[i * d_in..(i + 1) * d_in];
+                        let drow = &mut dblock[i * d_in..(i + 1) * d_in];
+                        let v = &xs[off_in..off_in + d_in];
+                        for (d, &b) in drow.iter_mut().zip(v) {
+                            *d += g * b;
                         }
-                        for j in 0..d_in {
-                            let at = sel + pair.block_index[i * d_in + j];
-                            let entry = x_s[at];
-                            let xin = x_s[off_in + j];
-                            dx_s[at] += g * xin;
-                            dx_s[off_in + j] += g * entry;
+                        for (dxv, &a) in dx_s[off_in..off_in + d_in].iter_mut().zip(row) {
+                            *dxv += g * a;
                         }
                     }
+                }
+                for (&k, &d) in pair.block_index.iter().zip(&dblock) {
+                    dx_s[sel + k] += d;
                 }
             }
         });
@@ -216,13 +243,20 @@ impl<F: Float> CustomOp<F> for BilinearOp {
             // Y[(s, i), alpha] = Z P^T
             let yp = matmul(z.view(), p.t());
             let d_out = pair.out_dim;
-            for (s, mut y_s) in y.axis_iter_mut(Axis(0)).enumerate() {
-                for (alpha, &off) in pair.out_offsets.iter().enumerate() {
-                    for i in 0..d_out {
-                        y_s[off + i] += scale * yp[[s * d_out + i, alpha]];
+            let m_out = pair.out_offsets.len();
+            let yp = yp.as_slice().expect("matmul output is row-major");
+            let width = self.width;
+            y.as_slice_mut()
+                .expect("row-major")
+                .par_chunks_mut(width)
+                .zip(yp.par_chunks(d_out * m_out))
+                .for_each(|(y_s, yp_s)| {
+                    for (alpha, &off) in pair.out_offsets.iter().enumerate() {
+                        for i in 0..d_out {
+                            y_s[off + i] += scale * yp_s[i * m_out + alpha];
+                        }
                     }
-                }
-            }
+                });
             saved.push(z);
         }
         Ok(CustomOutput { value: y, saved })
@@ -245,13 +279,19 @@ impl<F: Float> CustomOp<F> for BilinearOp {
             // dY[(s, i), alpha] = scale * grad[s, off_alpha + i]
             let m_out = pair.out_offsets.len();
             let mut dy = Array2::zeros((x.nrows() * d_out, m_out));
-            for (s, g_s) in grad.axis_iter(Axis(0)).enumerate() {
-                for (alpha, &off) in pair.out_offsets.iter().enumerate() {
-                    for i in 0..d_out {
-                        dy[[s * d_out + i, alpha]] = scale * g_s[off + i];
+            let grad = grad.as_standard_layout();
+            let g_all = grad.as_slice().expect("row-major");
+            dy.as_slice_mut()
+                .expect("row-major")
+                .par_chunks_mut(d_out * m_out)
+                .zip(g_all.par_chunks(self.width))
+                .for_each(|(dy_s, g_s)| {
+                    for (alpha, &off) in pair.out_offsets.iter().enumerate() {
+                        for i in 0..d_out {
+                            dy_s[i * m_out + alpha] = scale * g_s[off + i];
+                        }
                     }
-                }
-            }
+                });
             // dP = dY^T Z
             grads.push(needs_grad[k + 1].then(|| matmul(dy.t(), z.view())));
             if let Some(dx) = dx.as_mut() {
