@@ -96,5 +96,5 @@ fn swap_rows(m: &mut Array2<f64>, i: usize, j: usize) {
     let (mut top, mut bottom) = m.multi_slice_mut((s![i, ..], s![j, ..]));
     ndarray::Zip::from(&mut top)
         .and(&mut bottom)
-        .for_each(|a, b| std::mem::swap(a, b));
+        .for_each(std::mem::swap);
 }

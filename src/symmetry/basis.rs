@@ -290,8 +290,10 @@ impl SignedUnionFind {
 /// same missing basis at once may both compute it; the first result stored wins.
 pub struct BasisCache {
     tolerance: NullSpaceTolerance,
-    entries: Mutex<HashMap<(GroupKey, TensorType), Arc<Array2<f64>>>>,
+    entries: Mutex<BasisMap>,
 }
+
+type BasisMap = HashMap<(GroupKey, TensorType), Arc<Array2<f64>>>;
 
 impl Default for BasisCache {
     fn default() -> Self {
@@ -341,7 +343,7 @@ impl BasisCache {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(GroupKey, TensorType), Arc<Array2<f64>>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BasisMap> {
         // A panic while holding the lock cannot leave a half-written entry, so a poisoned
         // lock is still consistent.
         self.entries
