@@ -1,4 +1,5 @@
-//! Set-up and application time of the equivariant projectors of the paper's PER networks.
+//! Set-up and application time of the equivariant projectors of the PER networks (Kim et al.,
+//! "Regularizing Towards Soft Equivariance Under Mixed Symmetries", ICML 2023).
 //!
 //! `setup/*` builds every projector (weights and biases of all four linear layers, for every
 //! candidate group) from an empty basis cache. `apply/per_inertia_f32` applies all 32
@@ -39,7 +40,7 @@ impl Network {
         ]
     }
 
-    /// Every weight and bias projector, from an empty cache.
+    /// Builds every weight and bias projector from an empty cache.
     fn build(&self) -> Vec<Projector> {
         let cache = BasisCache::new();
         let mut projectors = Vec::new();

@@ -2,7 +2,7 @@
 //!
 //! The weights `W` (`n_out x n_in`) of a map `rep_in -> rep_out` split into independent
 //! blocks, one per (output copy, input copy). The block from an input copy of type `Tb` to an
-//! output copy of type `Ta`, flattened row-major, is a vector of `Ta (x) Tb*` whose factors
+//! output copy of type `Ta`, flattened row-major, is a vector of `Ta (x) Tb*`. Its factors
 //! are, in order, the `p_a` primal and `q_a` dual factors of `Ta`, then the `p_b` dual and
 //! `q_b` primal factors of `Tb*`. Its equivariant subspace has an orthonormal basis `Q` that
 //! depends only on `(Ta, Tb)` and the group, so `P = Q Q^T` is applied to all blocks of a type
@@ -72,7 +72,7 @@ impl BlockClass {
         })
     }
 
-    /// The basis in the element type `F`, borrowed when a stored copy has that type.
+    /// Returns the basis in the element type `F`, borrowed when a stored copy has that type.
     fn basis_as<F: Float>(&self) -> Cow<'_, Array2<F>> {
         if let Some(q) = (&*self.basis as &dyn Any).downcast_ref::<Array2<F>>() {
             return Cow::Borrowed(q);
@@ -164,12 +164,12 @@ impl Projector {
         Self::for_weights(group, &SumRep::scalars(1), rep_out, cache)
     }
 
-    /// The shape `(n_out, n_in)` of the matrices the projector acts on.
+    /// Returns the shape `(n_out, n_in)` of the matrices the projector acts on.
     pub fn shape(&self) -> (usize, usize) {
         (self.n_out, self.n_in)
     }
 
-    /// The dimension of the equivariant subspace (the rank of `P`).
+    /// Returns the dimension of the equivariant subspace (the rank of `P`).
     pub fn rank(&self) -> usize {
         self.classes.iter().map(|c| c.rank() * c.num_blocks()).sum()
     }
@@ -226,8 +226,9 @@ impl Projector {
         self.project(column).remove_axis(Axis(1))
     }
 
-    /// The dense `(n_out n_in) x (n_out n_in)` matrix of `P` in the row-major flattening of
-    /// `W`. Quadratic in the weight count: for tests of small layers only.
+    /// Builds the dense `(n_out n_in) x (n_out n_in)` matrix of `P` in the row-major
+    /// flattening of `W`. Its size is quadratic in the weight count, so it suits tests of small
+    /// layers only.
     pub fn dense_matrix(&self) -> Array2<f64> {
         let n = self.n_out * self.n_in;
         let mut dense = Array2::zeros((n, n));
@@ -249,7 +250,7 @@ impl Projector {
     }
 }
 
-/// The basis of the blocks `in_ty -> out_ty` in the block's own factor order.
+/// Returns the basis of the blocks `in_ty -> out_ty` in the block's own factor order.
 fn block_basis(
     group: &Group,
     out_ty: TensorType,
@@ -302,7 +303,7 @@ fn block_basis(
 /// which already holds a copy of `source`.
 ///
 /// A region of `out_copies x in_copies` blocks of shape `rows x cols` is the 4-D strided view
-/// `(a, i, b, j) -> W[row0 + a rows + i, col0 + b cols + j]`; gathering permutes it to
+/// `(a, i, b, j) -> W[row0 + a rows + i, col0 + b cols + j]`. Gathering permutes it to
 /// `(a, b, i, j)`, so each block becomes one row-major row of `X`.
 fn project_class<F: Float>(class: &BlockClass, source: &[F], target: &mut [F], n_in: usize) {
     let rank = class.rank();
@@ -377,8 +378,8 @@ const SMALL_BLOCK: usize = 27;
 ///
 /// A region is swept one row of blocks at a time (one output copy `a`). For each entry
 /// `(i, j)` of a block, the entries of all `in_copies` blocks in that row of `W` form a
-/// stride-`cols` vector, so both products become AXPYs over the blocks, and zero entries of
-/// `Q` (common, since orbit bases are sparse) are skipped.
+/// stride-`cols` vector, so both products become AXPYs over the blocks. Zero entries of `Q`
+/// are skipped, and they are common because orbit bases are sparse.
 fn project_small_blocks<F: Float>(
     class: &BlockClass,
     basis: ArrayView2<'_, F>,

@@ -10,7 +10,7 @@
 //!   kept (`54 T0 + 18 T1 + 6 T2 + 2 T3 + 26 T0` is a valid, different layout from
 //!   `80 T0 + ...`). Copies are laid out term by term, the copies of a term consecutively.
 //! - A linear map `rep_in -> rep_out` is a vector of `rep_out (x) rep_in*` through the
-//!   row-major flattening of its `(n_out, n_in)` matrix; the block from an input copy of type
+//!   row-major flattening of its `(n_out, n_in)` matrix. The block from an input copy of type
 //!   `Tb` to an output copy of type `Ta` is a vector of `Ta (x) Tb*`.
 //! - For orthogonal groups `g^{-T} = g`, so `T(p, q)` is the same representation as
 //!   `T(p + q, 0)`; bases are keyed by that canonical type ([`TensorType::canonical`]).
@@ -306,7 +306,7 @@ impl SumRep {
         let d = g.nrows();
         if g.ncols() != d {
             return Err(SymmetryError::DimensionMismatch {
-                what: "group element".into(),
+                array: "group element".into(),
                 expected: "a square matrix".into(),
                 found: format!("{:?}", g.dim()),
             });
@@ -314,7 +314,7 @@ impl SumRep {
         let n = self.size(d);
         if x.ncols() != n {
             return Err(SymmetryError::DimensionMismatch {
-                what: format!("rows of representation {self}"),
+                array: format!("rows of representation {self}"),
                 expected: format!("{n} columns on R^{d}"),
                 found: format!("{} columns", x.ncols()),
             });
@@ -453,7 +453,7 @@ fn inverse_transpose_if(
 ) -> Result<Array2<f64>, SymmetryError> {
     if g.nrows() != g.ncols() {
         return Err(SymmetryError::DimensionMismatch {
-            what: "group element".into(),
+            array: "group element".into(),
             expected: "a square matrix".into(),
             found: format!("{:?}", g.dim()),
         });
