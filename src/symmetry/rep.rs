@@ -20,6 +20,7 @@ use std::ops::Add;
 use std::str::FromStr;
 
 use ndarray::{Array2, ArrayView2, s};
+use serde::{Deserialize, Serialize};
 
 use super::SymmetryError;
 use super::group::Group;
@@ -27,7 +28,9 @@ use crate::float::Float;
 use crate::linalg::{inverse, matmul};
 
 /// The tensor type `T(p, q)`: `p` vector factors and `q` covector (dual) factors.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub struct TensorType {
     /// Number of primal (vector) factors.
     pub p: usize,
@@ -180,7 +183,7 @@ pub struct RepCopy {
 /// Terms keep the order they were given in and repeated types are not merged; terms with
 /// multiplicity zero are dropped. The layout on R^d puts the copies of each term next to each
 /// other, term after term.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct SumRep {
     terms: Vec<(TensorType, usize)>,
 }
