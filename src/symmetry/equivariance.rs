@@ -53,8 +53,8 @@ pub fn relative_error_rows<F: Float>(
 /// Returns the mean relative equivariance error of `f` over the rows of `x` and `samples`
 /// group elements drawn with [`Group::sample`].
 ///
-/// `f` maps a batch `(n, rep_in.size(d))` to `(n, rep_out.size(d))`; it is called twice per
-/// sample, on `rho_in(g) x` and on `x` (the second result is reused across samples).
+/// `f` maps a batch `(n, rep_in.size(d))` to `(n, rep_out.size(d))`. It is called once on
+/// `x` and once per sample on `rho_in(g) x`.
 ///
 /// # Errors
 /// [`SymmetryError::DimensionMismatch`] if `x` or the output of `f` do not match the

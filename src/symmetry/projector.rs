@@ -7,7 +7,9 @@
 //! `q_b` primal factors of `Tb*`. Its equivariant subspace has an orthonormal basis `Q` that
 //! depends only on `(Ta, Tb)` and the group, so `P = Q Q^T` is applied to all blocks of a type
 //! pair at once: gather them into the rows of `X` (copies x block size), compute
-//! `(X Q) Q^T` with two GEMMs and scatter the rows back. The dense projector is never formed.
+//! `(X Q) Q^T` with two GEMMs and scatter the rows back. Blocks of at most 27 entries are
+//! instead projected in place with AXPYs, which avoids GEMM packing overhead. The dense
+//! projector is never formed.
 
 use std::any::Any;
 use std::borrow::Cow;
@@ -87,7 +89,7 @@ impl BlockClass {
 /// The orthogonal projector `P` onto the equivariant weights of a map `rep_in -> rep_out`
 /// under one group, acting on `(n_out, n_in)` matrices.
 ///
-/// `P` is symmetric and idempotent; `rank()` is the dimension of the equivariant subspace.
+/// `P` is symmetric and idempotent, and `rank()` is the dimension of the equivariant subspace.
 /// Bias projectors ([`Projector::for_bias`]) are the special case `rep_in = T0`, acting on
 /// `(n_out, 1)` columns.
 pub struct Projector {
@@ -208,11 +210,13 @@ impl Projector {
     pub fn residual<F: Float>(&self, w: ArrayView2<'_, F>) -> (Array2<F>, F) {
         let mut residual = w.to_owned();
         residual -= &self.project(w);
-        let half = F::of(0.5) * residual.iter().map(|&v| v * v).sum::<F>();
+        // Accumulate in f64 so that the penalty of a large f32 layer keeps its precision.
+        let half = 0.5 * residual.iter().map(|&v| v.to_f64().powi(2)).sum::<f64>();
+        let half = F::of(half);
         (residual, half)
     }
 
-    /// Projects a bias vector; the projector must have `n_in == 1`.
+    /// Projects a bias vector. The projector must be a bias projector (`n_in == 1`).
     ///
     /// # Panics
     /// If `n_in != 1` or `b` does not have `n_out` entries.
