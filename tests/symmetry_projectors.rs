@@ -446,3 +446,35 @@ fn sum_rep_serde_round_trip() {
     let back: SumRep = serde_json::from_str(&json).unwrap();
     assert_eq!(back, rep);
 }
+
+#[test]
+fn hidden_layer_projection_is_equivariant() {
+    // The PER hidden layer has T3 -> T3 blocks (729 entries), which take the orbit path.
+    let hidden = per_allocation(128, 3);
+    let cache = BasisCache::new();
+    for name in ["O(3)", "O(2)_xz", "SO(3)xScaling"] {
+        let group = parse(name);
+        let hidden_gated = gated(&hidden, &group);
+        let projector = Projector::for_weights(&group, &hidden, &hidden_gated, &cache).unwrap();
+        let w = projector.project(gaussian(242, 216, &mut rng_from_seed(30)).view());
+        let again = projector.project(w.view());
+        assert!(max_diff(again.view(), w.view()) < 1e-12, "{name}: P^2 = P");
+        let error = dense_equivariance_error(&group, &hidden, &hidden_gated, w.view(), 31);
+        assert!(error < 1e-10, "{name}: error {error:e}");
+    }
+}
+
+#[test]
+fn hidden_layer_projection_in_f32_matches_f64() {
+    let hidden = per_allocation(128, 3);
+    let group = parse("O(2)_xy");
+    let cache = BasisCache::new();
+    let projector =
+        Projector::for_weights(&group, &hidden, &gated(&hidden, &group), &cache).unwrap();
+    let w = gaussian(242, 216, &mut rng_from_seed(32));
+    let p64 = projector.project(w.view());
+    let p32 = projector
+        .project(w.mapv(|v| v as f32).view())
+        .mapv(f64::from);
+    assert!(relative_diff(p32.view(), p64.view()) < 1e-6);
+}

@@ -42,6 +42,31 @@ pub fn equivariant_basis(
     ty: TensorType,
     tolerance: NullSpaceTolerance,
 ) -> Result<Array2<f64>, SymmetryError> {
+    let factored = solve_factored(group, ty, tolerance)?;
+    Ok(Arc::try_unwrap(factored.q).unwrap_or_else(|shared| shared.as_ref().clone()))
+}
+
+/// An equivariant basis `Q` with the factorisation `Q = Q0 V` the solver found.
+///
+/// `Q0` is the sparse orbit basis (orthonormal columns with disjoint supports). `V` (m x r) is
+/// the orthonormal null space of the restricted constraint, or the identity when nothing
+/// remained to restrict.
+pub(crate) struct FactoredBasis {
+    /// The dense basis `Q0 V` (n x r).
+    pub(crate) q: Arc<Array2<f64>>,
+    /// The columns of `Q0` as `(index, value)` lists.
+    pub(crate) orbits: Vec<Vec<(usize, f64)>>,
+    /// `V`, or `None` for the identity.
+    pub(crate) restricted: Option<Array2<f64>>,
+}
+
+/// Solves the basis of `ty` under `group` and keeps its factorisation; see
+/// [`equivariant_basis`].
+pub(crate) fn solve_factored(
+    group: &Group,
+    ty: TensorType,
+    tolerance: NullSpaceTolerance,
+) -> Result<FactoredBasis, SymmetryError> {
     let d = group.dim();
     let rank = ty.rank();
     let n = ty.size(d);
@@ -72,7 +97,11 @@ pub fn equivariant_basis(
         }
     }
     if m == 0 || remaining == 0 {
-        return Ok(q0);
+        return Ok(FactoredBasis {
+            q: Arc::new(q0),
+            orbits: orbit_basis,
+            restricted: None,
+        });
     }
 
     // Restricted constraints C_k Q0, accumulated into their Gram matrix.
@@ -109,7 +138,11 @@ pub fn equivariant_basis(
     }
 
     let null = null_space_of_gram(gram.view(), Some(scale), tolerance).map_err(basis_error)?;
-    Ok(matmul(q0.view(), null.view()))
+    Ok(FactoredBasis {
+        q: Arc::new(matmul(q0.view(), null.view())),
+        orbits: orbit_basis,
+        restricted: Some(null),
+    })
 }
 
 /// Returns an upper bound of the spectral norm of the full stacked constraint of `ty`:
@@ -157,8 +190,8 @@ pub fn constraint_matrix(group: &Group, ty: TensorType) -> Result<Array2<f64>, S
 /// `(index, value)` lists.
 ///
 /// A diagonal generator's weight at an index is a singular value of its constraint, so it is
-/// tested against the same thresholds as the dense null space: weights up to
-/// `null_rel * scale` count as zero, weights from `range_rel * scale` kill the orbit, and a
+/// tested against the same thresholds as the dense null space. Weights up to
+/// `null_rel * scale` count as zero and weights from `range_rel * scale` kill the orbit. A
 /// weight in between is a [`LinalgError::NoSpectralGap`].
 fn orbit_basis(
     d: usize,
@@ -320,7 +353,7 @@ pub struct BasisCache {
     entries: Mutex<BasisMap>,
 }
 
-type BasisMap = HashMap<(GroupKey, TensorType), Arc<Array2<f64>>>;
+type BasisMap = HashMap<(GroupKey, TensorType), Arc<FactoredBasis>>;
 
 impl Default for BasisCache {
     fn default() -> Self {
@@ -351,12 +384,21 @@ impl BasisCache {
     /// # Errors
     /// As [`equivariant_basis`].
     pub fn basis(&self, group: &Group, ty: TensorType) -> Result<Arc<Array2<f64>>, SymmetryError> {
+        Ok(Arc::clone(&self.factored(group, ty)?.q))
+    }
+
+    /// Returns the basis of [`BasisCache::basis`] together with its factorisation.
+    pub(crate) fn factored(
+        &self,
+        group: &Group,
+        ty: TensorType,
+    ) -> Result<Arc<FactoredBasis>, SymmetryError> {
         let canonical = ty.canonical(group);
         let key = (group.key().clone(), canonical);
         if let Some(found) = self.lock().get(&key) {
             return Ok(Arc::clone(found));
         }
-        let basis = Arc::new(equivariant_basis(group, canonical, self.tolerance)?);
+        let basis = Arc::new(solve_factored(group, canonical, self.tolerance)?);
         Ok(Arc::clone(self.lock().entry(key).or_insert(basis)))
     }
 

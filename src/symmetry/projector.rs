@@ -6,9 +6,11 @@
 //! are, in order, the `p_a` primal and `q_a` dual factors of `Ta`, then the `p_b` dual and
 //! `q_b` primal factors of `Tb*`. Its equivariant subspace has an orthonormal basis `Q` that
 //! depends only on `(Ta, Tb)` and the group, so `P = Q Q^T` is applied to all blocks of a type
-//! pair at once: gather them into the rows of `X` (copies x block size), compute
-//! `(X Q) Q^T` with two GEMMs and scatter the rows back. Blocks of at most 27 entries are
-//! instead projected in place with AXPYs, which avoids GEMM packing overhead. The dense
+//! pair at once. The blocks are gathered into the rows of `X` (copies x block size), `X` is
+//! replaced by `(X Q) Q^T` with two GEMMs, and the rows are scattered back. Two cheaper paths take over where
+//! they need fewer operations: blocks of at most 27 entries are projected in place with AXPYs,
+//! which avoids GEMM packing overhead, and larger blocks use the solver's factorisation
+//! `Q = Q0 V` (sparse orbit basis times a small dense matrix) as `Q0 (V V^T) Q0^T`. The dense
 //! projector is never formed.
 
 use std::any::Any;
@@ -35,6 +37,8 @@ struct BlockClass {
     cols: usize,
     basis: Arc<Array2<f64>>,
     basis_f32: Array2<f32>,
+    /// The orbit factorisation, when it is cheaper than `Q Q^T` for these blocks.
+    orbit_path: Option<OrbitPath>,
     /// The rectangles of `W` tiled by blocks of this pair, one per (output term, input term).
     regions: Vec<Region>,
 }
@@ -131,15 +135,17 @@ impl Projector {
                     class.regions.push(region);
                     continue;
                 }
-                let basis = block_basis(group, out_ty, in_ty, cache)?;
-                let basis_f32 = basis.mapv(|v| v as f32);
+                let block = block_basis(group, out_ty, in_ty, cache)?;
+                let (rows, cols) = (out_ty.size(d), in_ty.size(d));
+                let orbit_path = OrbitPath::choose(&block, rows, cols, rep_in.size(d));
                 classes.push(BlockClass {
                     out_ty,
                     in_ty,
-                    rows: out_ty.size(d),
-                    cols: in_ty.size(d),
-                    basis,
-                    basis_f32,
+                    rows,
+                    cols,
+                    basis_f32: block.q.mapv(|v| v as f32),
+                    basis: block.q,
+                    orbit_path,
                     regions: vec![region],
                 });
             }
@@ -254,23 +260,36 @@ impl Projector {
     }
 }
 
+/// The basis of one type pair in the block's own factor order, with the orbit factorisation
+/// `Q = Q0 V` of the solver (see `basis::FactoredBasis`), indices in block order.
+struct BlockBasis {
+    q: Arc<Array2<f64>>,
+    orbits: Vec<Vec<(usize, f64)>>,
+    restricted: Option<Array2<f64>>,
+}
+
 /// Returns the basis of the blocks `in_ty -> out_ty` in the block's own factor order.
 fn block_basis(
     group: &Group,
     out_ty: TensorType,
     in_ty: TensorType,
     cache: &BasisCache,
-) -> Result<Arc<Array2<f64>>, SymmetryError> {
+) -> Result<BlockBasis, SymmetryError> {
     let block_ty = out_ty.map_from(in_ty);
-    let canonical = cache.basis(group, block_ty)?;
+    let canonical = cache.factored(group, block_ty)?;
     // Factor order of the block: p_a primal, q_a dual, p_b dual, q_b primal.
     let mut word = vec![false; out_ty.p];
     word.extend(std::iter::repeat_n(true, out_ty.q + in_ty.p));
     word.extend(std::iter::repeat_n(false, in_ty.q));
     if group.is_orthogonal() || word.windows(2).all(|w| w[0] <= w[1]) {
-        return Ok(canonical);
+        return Ok(BlockBasis {
+            q: Arc::clone(&canonical.q),
+            orbits: canonical.orbits.clone(),
+            restricted: canonical.restricted.clone(),
+        });
     }
-    // Move the rows of the canonical basis (primal axes first) to the block's axis order.
+
+    // Move the canonical axes (primal axes first) to the block's axis order.
     let d = group.dim();
     let rank = word.len();
     let primal_positions: Vec<usize> = (0..rank).filter(|&a| !word[a]).collect();
@@ -283,24 +302,155 @@ fn block_basis(
         map
     };
     let n = block_ty.size(d);
-    let mut permuted = Array2::zeros(canonical.dim());
+    let mut block_index_of = vec![0usize; n];
     let mut digits = vec![0usize; rank];
+    let mut canonical_digits = vec![0usize; rank];
     for index in 0..n {
         let mut rest = index;
         for digit in digits.iter_mut().rev() {
             *digit = rest % d;
             rest /= d;
         }
-        let mut canonical_digits = vec![0usize; rank];
         for (axis, &digit) in digits.iter().enumerate() {
             canonical_digits[canonical_axis_of[axis]] = digit;
         }
         let source = canonical_digits
             .iter()
             .fold(0, |acc, &digit| acc * d + digit);
-        permuted.row_mut(index).assign(&canonical.row(source));
+        block_index_of[source] = index;
     }
-    Ok(Arc::new(permuted))
+
+    let mut q = Array2::zeros(canonical.q.dim());
+    for (source, &index) in block_index_of.iter().enumerate() {
+        q.row_mut(index).assign(&canonical.q.row(source));
+    }
+    let orbits = canonical
+        .orbits
+        .iter()
+        .map(|orbit| {
+            orbit
+                .iter()
+                .map(|&(source, value)| (block_index_of[source], value))
+                .collect()
+        })
+        .collect();
+    Ok(BlockBasis {
+        q: Arc::new(q),
+        orbits,
+        restricted: canonical.restricted.clone(),
+    })
+}
+
+/// Projection through the orbit factorisation, `P = Q0 (V V^T) Q0^T`.
+///
+/// For large blocks this is cheaper than `Q Q^T`: `Q0^T` and `Q0` touch each index once, and
+/// the mixing matrix `V V^T` is only `m x m` with `m` orbits (92 for T(6) under an embedded
+/// O(2), against 729 rows of `Q`).
+struct OrbitPath {
+    /// Start of each orbit's entries in `entries`, with the total count appended.
+    orbit_starts: Vec<usize>,
+    /// `(offset from the block's first entry in row-major W, coefficient in Q0)`.
+    entries: Vec<(usize, f64)>,
+    /// Offsets of block entries in no surviving orbit; they are zero after projection.
+    dead: Vec<usize>,
+    /// `V V^T` in f64 and f32, or `None` when `V` is the identity.
+    mixing: Option<(Array2<f64>, Array2<f32>)>,
+}
+
+impl OrbitPath {
+    /// Returns the orbit path for blocks of shape `rows x cols` in a `W` with `n_in` columns
+    /// when it needs fewer multiply-adds per block than the dense `2 n r`, else `None`.
+    fn choose(basis: &BlockBasis, rows: usize, cols: usize, n_in: usize) -> Option<Self> {
+        let size = rows * cols;
+        let orbits = basis.orbits.len();
+        let live: usize = basis.orbits.iter().map(Vec::len).sum();
+        let mixing_cost = if basis.restricted.is_some() {
+            orbits * orbits
+        } else {
+            0
+        };
+        if size <= SMALL_BLOCK || 2 * live + mixing_cost >= 2 * size * basis.q.ncols() {
+            return None;
+        }
+
+        let offset = |index: usize| (index / cols) * n_in + index % cols;
+        let mut orbit_starts = Vec::with_capacity(orbits + 1);
+        let mut entries = Vec::with_capacity(live);
+        let mut alive = vec![false; size];
+        for orbit in &basis.orbits {
+            orbit_starts.push(entries.len());
+            for &(index, value) in orbit {
+                entries.push((offset(index), value));
+                alive[index] = true;
+            }
+        }
+        orbit_starts.push(entries.len());
+        let dead = (0..size).filter(|&i| !alive[i]).map(offset).collect();
+        let mixing = basis.restricted.as_ref().map(|v| {
+            let m = matmul(v.view(), v.t());
+            let m32 = m.mapv(|x| x as f32);
+            (m, m32)
+        });
+        Some(Self {
+            orbit_starts,
+            entries,
+            dead,
+            mixing,
+        })
+    }
+
+    fn mixing_as<F: Float>(&self) -> Option<Cow<'_, Array2<F>>> {
+        let (m64, m32) = self.mixing.as_ref()?;
+        if let Some(m) = (m64 as &dyn Any).downcast_ref::<Array2<F>>() {
+            return Some(Cow::Borrowed(m));
+        }
+        if let Some(m) = (m32 as &dyn Any).downcast_ref::<Array2<F>>() {
+            return Some(Cow::Borrowed(m));
+        }
+        Some(Cow::Owned(m64.mapv(F::of)))
+    }
+}
+
+/// Projects every block of `class` through its orbit path.
+fn project_orbit_path<F: Float>(
+    class: &BlockClass,
+    path: &OrbitPath,
+    source: &[F],
+    target: &mut [F],
+    n_in: usize,
+) {
+    let orbits = path.orbit_starts.len() - 1;
+    let bases: Vec<usize> = class
+        .block_offsets()
+        .map(|(row0, col0)| row0 * n_in + col0)
+        .collect();
+
+    // Z = X Q0: one row of orbit coordinates per block.
+    let mut coordinates = Array2::<F>::zeros((bases.len(), orbits));
+    for (mut row, &base) in coordinates.rows_mut().into_iter().zip(&bases) {
+        for (o, z) in row.iter_mut().enumerate() {
+            let orbit = &path.entries[path.orbit_starts[o]..path.orbit_starts[o + 1]];
+            *z = orbit
+                .iter()
+                .map(|&(offset, value)| F::of(value) * source[base + offset])
+                .sum();
+        }
+    }
+    if let Some(mixing) = path.mixing_as::<F>() {
+        coordinates = matmul(coordinates.view(), mixing.view());
+    }
+
+    // X <- Z Q0^T, and zero the entries outside every orbit.
+    for (row, &base) in coordinates.rows().into_iter().zip(&bases) {
+        for (o, &z) in row.iter().enumerate() {
+            for &(offset, value) in &path.entries[path.orbit_starts[o]..path.orbit_starts[o + 1]] {
+                target[base + offset] = F::of(value) * z;
+            }
+        }
+        for &offset in &path.dead {
+            target[base + offset] = F::zero();
+        }
+    }
 }
 
 /// Projects the blocks of one class of the row-major `source` (`n_in` columns) into `target`,
@@ -327,6 +477,10 @@ fn project_class<F: Float>(class: &BlockClass, source: &[F], target: &mut [F], n
         return;
     }
 
+    if let Some(path) = &class.orbit_path {
+        project_orbit_path(class, path, source, target, n_in);
+        return;
+    }
     let basis = class.basis_as::<F>();
     if class.size() <= SMALL_BLOCK {
         project_small_blocks(class, basis.view(), source, target, n_in);
