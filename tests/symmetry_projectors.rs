@@ -10,8 +10,8 @@ use proptest::prelude::*;
 use softeq::autodiff::LinearOperator;
 use softeq::rng::rng_from_seed;
 use softeq::symmetry::{
-    BasisCache, Group, Projector, SumRep, TensorType, emlp_allocation, equivariance_error,
-    gate_indices, gated, per_allocation, relative_error_rows,
+    BasisCache, Group, Projector, SumRep, TensorType, emlp_allocation, gate_indices, gated,
+    per_allocation,
 };
 
 fn parse(name: &str) -> Group {
@@ -341,102 +341,6 @@ fn gate_indices_point_to_gates() {
     expected.extend([18; 3]);
     expected.extend([19; 9]);
     assert_eq!(indices, expected);
-}
-
-/// Returns the row-wise linear map `x -> x W^T`.
-fn linear_map(w: Array2<f64>) -> impl FnMut(ArrayView2<'_, f64>) -> Array2<f64> {
-    move |x| x.dot(&w.t())
-}
-
-#[test]
-fn equivariance_error_of_projected_map_vanishes() {
-    let group = Group::o(3);
-    let rep_in: SumRep = "T0 + 2 T1".parse().unwrap();
-    let rep_out: SumRep = "T1 + T2".parse().unwrap();
-    let cache = BasisCache::new();
-    let projector = Projector::for_weights(&group, &rep_in, &rep_out, &cache).unwrap();
-    let w = projector.project(gaussian(12, 7, &mut rng_from_seed(20)).view());
-    let x = gaussian(16, 7, &mut rng_from_seed(21));
-    let mut rng = rng_from_seed(22);
-    let error = equivariance_error(
-        &group,
-        &rep_in,
-        &rep_out,
-        x.view(),
-        4,
-        &mut rng,
-        linear_map(w),
-    )
-    .unwrap();
-    assert!(error < 1e-12, "error {error:e}");
-}
-
-#[test]
-fn equivariance_error_of_free_map_is_large() {
-    let group = Group::o(3);
-    let rep_in: SumRep = "T0 + 2 T1".parse().unwrap();
-    let rep_out: SumRep = "T1 + T2".parse().unwrap();
-    let w = gaussian(12, 7, &mut rng_from_seed(20));
-    let x = gaussian(16, 7, &mut rng_from_seed(21));
-    let mut rng = rng_from_seed(22);
-    let error = equivariance_error(
-        &group,
-        &rep_in,
-        &rep_out,
-        x.view(),
-        4,
-        &mut rng,
-        linear_map(w),
-    )
-    .unwrap();
-    assert!(error > 0.1, "error {error:e}");
-}
-
-#[test]
-fn equivariance_error_under_subgroup_only() {
-    // A map equivariant under O(2)_xy but not O(3) has zero error only for the subgroup.
-    let rep: SumRep = "T1".parse().unwrap();
-    let w = ndarray::array![[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 3.0]];
-    let x = gaussian(16, 3, &mut rng_from_seed(23));
-    let mut rng = rng_from_seed(24);
-    let sub = equivariance_error(
-        &parse("O(2)_xy"),
-        &rep,
-        &rep,
-        x.view(),
-        4,
-        &mut rng,
-        linear_map(w.clone()),
-    )
-    .unwrap();
-    let full = equivariance_error(
-        &Group::o(3),
-        &rep,
-        &rep,
-        x.view(),
-        4,
-        &mut rng,
-        linear_map(w),
-    )
-    .unwrap();
-    assert!(sub < 1e-14, "O(2)_xy error {sub:e}");
-    assert!(full > 0.05, "O(3) error {full:e}");
-}
-
-#[test]
-fn relative_error_rows_of_zero_rows() {
-    let zeros = Array2::<f32>::zeros((2, 3));
-    assert_eq!(
-        relative_error_rows(zeros.view(), zeros.view()).unwrap(),
-        vec![0.0, 0.0]
-    );
-}
-
-#[test]
-fn relative_error_rows_rejects_shape_mismatch() {
-    let a = Array2::<f64>::zeros((2, 3));
-    let b = Array2::<f64>::zeros((3, 2));
-    assert!(relative_error_rows(a.view(), b.view()).is_err());
 }
 
 #[test]

@@ -8,7 +8,6 @@
 //! - [`basis`]: equivariant bases as constraint null spaces, cached per (group, type).
 //! - [`projector`]: block-wise orthogonal projectors onto equivariant weights and biases.
 //! - [`alloc`]: PER's and EMLP's allocation of hidden channels, and gated representations.
-//! - [`equivariance`]: the sample-based relative equivariance error of any function.
 //!
 //! Conventions (details in [`rep`]):
 //! - Tensor factors are in Kronecker order, primal before dual.
@@ -19,7 +18,6 @@
 pub mod alloc;
 pub mod basis;
 pub mod catalog;
-pub mod equivariance;
 pub mod group;
 pub mod parse;
 pub mod projector;
@@ -27,7 +25,6 @@ pub mod rep;
 
 pub use alloc::{emlp_allocation, gate_indices, gated, per_allocation};
 pub use basis::{BasisCache, constraint_matrix, equivariant_basis};
-pub use equivariance::{equivariance_error, relative_error_rows};
 pub use group::{Group, GroupKey};
 pub use parse::VALID_GROUP_NAMES;
 pub use projector::Projector;
