@@ -1,4 +1,4 @@
-//! Equivariant bases: constraint null spaces, known answers, the cache.
+//! Equivariant bases: constraint null spaces, known invariant dimensions, the cache.
 
 mod common;
 
@@ -7,10 +7,11 @@ use std::sync::Arc;
 use common::{CATALOG, gaussian, max_diff, norm};
 use ndarray::{Array2, s};
 use proptest::prelude::*;
-use softeq::linalg::{NullSpaceTolerance, matmul};
+use softeq::linalg::{LinalgError, NullSpaceTolerance, matmul};
 use softeq::rng::rng_from_seed;
 use softeq::symmetry::{
-    BasisCache, Group, Projector, SumRep, TensorType, constraint_matrix, equivariant_basis,
+    BasisCache, Group, Projector, SumRep, SymmetryError, TensorType, constraint_matrix,
+    equivariant_basis,
 };
 
 fn parse(name: &str) -> Group {
@@ -300,5 +301,59 @@ proptest! {
         let identity = Array2::<f64>::eye(basis.ncols());
         prop_assert!(max_diff(gram.view(), identity.view()) < 1e-12);
         prop_assert_eq!(basis.slice(s![.., ..]).nrows(), ty.size(group.dim()));
+    }
+}
+
+#[test]
+fn basis_without_gap_is_an_error() {
+    // rho(h) - I for the shear h = [[1, 3e-4], [0, 1]] has the singular value 3e-4, between the
+    // null and non-null thresholds (relative to a norm bound of about 2).
+    let shear = ndarray::array![[1.0, 3e-4], [0.0, 1.0]];
+    let group = Group::new("shear", 2, vec![], vec![shear]).unwrap();
+    let err = equivariant_basis(&group, t(1), NullSpaceTolerance::default()).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            SymmetryError::Basis {
+                source: LinalgError::NoSpectralGap { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn diagonal_generator_without_gap_is_an_error() {
+    // Weights 1 and 1e-4 on T1: the small one is neither zero nor clearly non-zero.
+    let generator = Array2::from_diag(&ndarray::array![1.0, 1e-4]);
+    let group = Group::new("uneven scaling", 2, vec![generator], vec![]).unwrap();
+    let err = equivariant_basis(&group, t(1), NullSpaceTolerance::default()).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            SymmetryError::Basis {
+                source: LinalgError::NoSpectralGap { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn cache_is_shared_across_threads() {
+    let cache = BasisCache::new();
+    let group = Group::o(3);
+    let bases: Vec<Arc<Array2<f64>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| cache.basis(&group, t(4)).unwrap()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(cache.len(), 1);
+    let stored = cache.basis(&group, t(4)).unwrap();
+    for basis in &bases {
+        assert_eq!(basis.as_ref(), stored.as_ref());
     }
 }

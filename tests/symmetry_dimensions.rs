@@ -1,7 +1,7 @@
-//! Equivariant subspace dimensions of every layer of the paper's networks, as projector ranks.
-//!
-//! Expected values are exact integers computed with emlp 1.0.3 (the authors' stack) with its
-//! basis cache cleared before each group.
+//! Equivariant subspace dimensions of every layer of the PER networks of Kim et al.,
+//! "Regularizing Towards Soft Equivariance Under Mixed Symmetries" (ICML 2023), as projector
+//! ranks. The expected values are exact integers computed with emlp 1.0.3, the library the
+//! authors built on, with its basis cache cleared before each group.
 
 use softeq::symmetry::{
     BasisCache, Group, Projector, SumRep, TensorType, emlp_allocation, gated, per_allocation,

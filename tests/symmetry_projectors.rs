@@ -23,7 +23,7 @@ fn t(k: usize) -> TensorType {
 }
 
 /// `||rho_out(g) W - W rho_in(g)|| / (||rho_out(g) W|| + ||W rho_in(g)||)` for one sample.
-fn equivariance_error(
+fn dense_equivariance_error(
     group: &Group,
     rep_in: &SumRep,
     rep_out: &SumRep,
@@ -235,7 +235,7 @@ proptest! {
         let d = group.dim();
         let w = projector.project(gaussian(rep_out.size(d), rep_in.size(d), &mut rng).view());
         for sample in 0..3 {
-            let error = equivariance_error(&group, &rep_in, &rep_out, w.view(), seed ^ sample);
+            let error = dense_equivariance_error(&group, &rep_in, &rep_out, w.view(), seed ^ sample);
             prop_assert!(error < 1e-10, "{} {} -> {}: error {:e}", group, rep_in, rep_out, error);
         }
     }
@@ -251,7 +251,7 @@ proptest! {
         let d = group.dim();
         let w32 = gaussian(rep_out.size(d), rep_in.size(d), &mut rng).mapv(|v| v as f32);
         let w = projector.project(w32.view()).mapv(f64::from);
-        let error = equivariance_error(&group, &rep_in, &rep_out, w.view(), seed);
+        let error = dense_equivariance_error(&group, &rep_in, &rep_out, w.view(), seed);
         prop_assert!(error < 1e-5, "{} {} -> {}: error {:e}", group, rep_in, rep_out, error);
     }
 
@@ -263,7 +263,7 @@ proptest! {
         let cache = BasisCache::new();
         let projector = Projector::for_bias(&group, &rep, &cache).unwrap();
         let b = projector.project(gaussian(rep.size(group.dim()), 1, &mut rng).view());
-        let error = equivariance_error(&group, &SumRep::scalars(1), &rep, b.view(), seed);
+        let error = dense_equivariance_error(&group, &SumRep::scalars(1), &rep, b.view(), seed);
         prop_assert!(error < 1e-10, "{} bias {}: error {:e}", group, rep, error);
     }
 }
@@ -341,4 +341,44 @@ fn gate_indices_point_to_gates() {
     expected.extend([18; 3]);
     expected.extend([19; 9]);
     assert_eq!(indices, expected);
+}
+
+#[test]
+fn sum_rep_serde_round_trip() {
+    let rep = gated(&per_allocation(128, 3), &Group::o(3));
+    let json = serde_json::to_string(&rep).unwrap();
+    let back: SumRep = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, rep);
+}
+
+#[test]
+fn hidden_layer_projection_is_equivariant() {
+    // The PER hidden layer has T3 -> T3 blocks (729 entries), which take the orbit path.
+    let hidden = per_allocation(128, 3);
+    let cache = BasisCache::new();
+    for name in ["O(3)", "O(2)_xz", "SO(3)xScaling"] {
+        let group = parse(name);
+        let hidden_gated = gated(&hidden, &group);
+        let projector = Projector::for_weights(&group, &hidden, &hidden_gated, &cache).unwrap();
+        let w = projector.project(gaussian(242, 216, &mut rng_from_seed(30)).view());
+        let again = projector.project(w.view());
+        assert!(max_diff(again.view(), w.view()) < 1e-12, "{name}: P^2 = P");
+        let error = dense_equivariance_error(&group, &hidden, &hidden_gated, w.view(), 31);
+        assert!(error < 1e-10, "{name}: error {error:e}");
+    }
+}
+
+#[test]
+fn hidden_layer_projection_in_f32_matches_f64() {
+    let hidden = per_allocation(128, 3);
+    let group = parse("O(2)_xy");
+    let cache = BasisCache::new();
+    let projector =
+        Projector::for_weights(&group, &hidden, &gated(&hidden, &group), &cache).unwrap();
+    let w = gaussian(242, 216, &mut rng_from_seed(32));
+    let p64 = projector.project(w.view());
+    let p32 = projector
+        .project(w.mapv(|v| v as f32).view())
+        .mapv(f64::from);
+    assert!(relative_diff(p32.view(), p64.view()) < 1e-6);
 }

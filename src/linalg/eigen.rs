@@ -3,7 +3,7 @@
 //!
 //! `A = Z diag(lambda) Z^T` with `Z` orthogonal. Both stages are backward stable, so each
 //! computed eigenvalue is within about `n * eps * ||A||_2` of an exact one. The cost is
-//! about `9 n^3` flops, so the routine suits the small and medium matrices of the
+//! roughly `9 n^3` flops (an operation-count estimate), so the routine suits the small and medium matrices of the
 //! equivariant-basis solver (a few hundred rows).
 
 use ndarray::{Array1, Array2, ArrayView2};
@@ -24,7 +24,7 @@ pub struct SymmetricEigen {
 
 /// Computes all eigenvalues and eigenvectors of the symmetric matrix `a`.
 ///
-/// Only the lower triangle is read; the strict upper triangle is assumed to mirror it.
+/// Only the lower triangle is read, and the strict upper triangle is assumed to mirror it.
 ///
 /// # Errors
 /// [`LinalgError::NotSquare`], [`LinalgError::NonFinite`] for invalid input, and
@@ -58,7 +58,7 @@ pub fn symmetric_eigen(a: ArrayView2<'_, f64>) -> Result<SymmetricEigen, LinalgE
     }
     let norm = work.iter().map(|v| v * v).sum::<f64>().sqrt();
 
-    // `basis_t` holds Z^T: row j is the j-th column of the accumulated orthogonal transform,
+    // `basis_t` is Z^T: row j is the j-th column of the accumulated orthogonal transform,
     // so that rotations touch two contiguous rows.
     let (mut diag, mut off, mut basis_t) = tridiagonalize(work);
     implicit_qr(&mut diag, &mut off, &mut basis_t, norm)?;
@@ -184,7 +184,7 @@ fn implicit_qr(
     Ok(())
 }
 
-/// One implicit QR step with a Wilkinson shift on the unreduced block `lo..=hi`.
+/// Performs one implicit QR step with a Wilkinson shift on the unreduced block `lo..=hi`.
 fn qr_step(diag: &mut [f64], off: &mut [f64], basis_t: &mut Array2<f64>, lo: usize, hi: usize) {
     // Wilkinson shift: the eigenvalue of the trailing 2x2 block closer to diag[hi].
     let delta = 0.5 * (diag[hi - 1] - diag[hi]);

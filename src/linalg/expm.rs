@@ -17,8 +17,8 @@ const PADE_DEGREE: usize = 6;
 /// Computes `exp(A)` for a square `A` in `f64`.
 ///
 /// # Errors
-/// [`LinalgError::NotSquare`] or [`LinalgError::NonFinite`] for invalid input;
-/// [`LinalgError::Singular`] cannot occur for finite input because `D(X)` is well conditioned
+/// [`LinalgError::NotSquare`] or [`LinalgError::NonFinite`] for invalid input.
+/// [`LinalgError::Singular`] is not expected for finite input because `D(X)` is well conditioned
 /// when `||X|| <= 1/2`, but it is propagated rather than hidden.
 pub fn expm(a: ArrayView2<'_, f64>) -> Result<Array2<f64>, LinalgError> {
     let n = a.nrows();

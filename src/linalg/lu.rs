@@ -1,7 +1,7 @@
 //! LU factorisation with partial pivoting: linear solves and inverses of small dense matrices.
 //!
 //! Used for group elements (`g^{-1}`, `g^{-T}` in tensor representations) and the Padé step of
-//! the matrix exponential; the matrices are at most a few dozen rows.
+//! the matrix exponential. These matrices have at most a few dozen rows.
 
 use ndarray::{Array2, ArrayView2, s};
 
@@ -96,5 +96,5 @@ fn swap_rows(m: &mut Array2<f64>, i: usize, j: usize) {
     let (mut top, mut bottom) = m.multi_slice_mut((s![i, ..], s![j, ..]));
     ndarray::Zip::from(&mut top)
         .and(&mut bottom)
-        .for_each(|a, b| std::mem::swap(a, b));
+        .for_each(std::mem::swap);
 }

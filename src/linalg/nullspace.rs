@@ -4,7 +4,8 @@
 //! Gram matrix `M = C^T C`: eigenvectors whose singular value `sigma = sqrt(lambda)` is at most
 //! `null_rel * scale` span it, where `scale` is the norm of the constraint. Eigenvalues of `M`
 //! carry an absolute error of about `n eps ||C||^2`, which puts the computed singular values of
-//! exact null vectors near `1e-7 ||C||`, so `null_rel` defaults to `1e-5`. A singular value
+//! exact null vectors up to about `sqrt(n eps) ||C||` (about `1.5e-7 ||C||` for n = 100), so
+//! `null_rel` defaults to `1e-5`. A singular value
 //! strictly between `null_rel * scale` and `range_rel * scale` means there is no clear gap at
 //! this tolerance: the routine then returns [`LinalgError::NoSpectralGap`] instead of a basis
 //! that may be silently truncated or padded. A basis with zero columns is a valid result.
@@ -20,7 +21,7 @@ use super::gemm::matmul;
 pub struct NullSpaceTolerance {
     /// Singular values at or below `null_rel * scale` count as zero.
     pub null_rel: f64,
-    /// Singular values at or above `range_rel * scale` count as non-zero; anything in between
+    /// Singular values at or above `range_rel * scale` count as non-zero. Anything in between
     /// is rejected as ambiguous.
     pub range_rel: f64,
 }

@@ -4,8 +4,8 @@
 //!
 //! - PER's rule ([`per_allocation`]): `r*` is the largest `r` with `(r + 1) d^r <= ch`. While
 //!   channels remain, add `d^(r* - k)` copies of `T(k)` for `k = 0..=r*` and subtract
-//!   `(r* + 1) d^r*`; `r*` is not recomputed, so the width rounds up. Every candidate group
-//!   sees the same layout because rank-k tensors are `T(k, 0)` for all groups.
+//!   `(r* + 1) d^r*`; `r*` is not recomputed, so the width rounds up. The layout is the same
+//!   for every candidate group because rank-k tensors are `T(k, 0)` for all groups.
 //! - EMLP's rule ([`emlp_allocation`]): the same rounds, but `r*` is recomputed for the
 //!   channels left after each round, and the `N_k` rank-k tensors are split over
 //!   `T(i, k - i)`: `floor(N_k / 2^k) binom(k, i)` copies of each, plus `N_k mod 2^k` more
@@ -23,7 +23,7 @@ use super::group::Group;
 use super::rep::{SumRep, TensorType};
 use crate::rng::SeededRng;
 
-/// The largest `r` with `(r + 1) d^r <= ch`, or `None` when `ch == 0`.
+/// Returns the largest `r` with `(r + 1) d^r <= ch`, or `None` when `ch == 0`.
 fn max_rank(ch: usize, d: usize) -> Option<usize> {
     if ch == 0 {
         return None;

@@ -11,12 +11,12 @@
 //! 2. Diagonal Lie-algebra generators (Scaling, the diagonal of GL) act diagonally: an orbit
 //!    survives only when every index in it has weight zero.
 //! 3. The remaining constraints are applied to that orbit basis `Q0` (n x m) through the
-//!    Kronecker structure, never forming a `d^k x d^k` matrix, and the null space of the
-//!    restricted Gram matrix `sum_k (C_k Q0)^T (C_k Q0)` (m x m) is solved with the symmetric
-//!    eigensolver. The basis is `Q0 V`.
+//!    Kronecker structure, never forming a `d^k x d^k` matrix. The null space `V` of the
+//!    restricted Gram matrix `sum_k (C_k Q0)^T (C_k Q0)` (m x m) comes from the symmetric
+//!    eigensolver, and the basis is `Q0 V`.
 //!
-//! Thresholds are relative to an upper bound of the full constraint's spectral norm,
-//! `sqrt(sum_k (rank ||A_k||)^2 + sum_l (||h_l||^p ||h_l^{-1}||^q + 1)^2)`.
+//! Thresholds (steps 2 and 3) are relative to an upper bound of the full constraint's spectral
+//! norm, `sqrt(sum_k (rank ||A_k||)^2 + sum_l (||h_l||^p ||h_l^{-1}||^q + 1)^2)`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -26,7 +26,7 @@ use ndarray::{Array2, s};
 use super::SymmetryError;
 use super::group::{Group, GroupKey, SignedPermutation};
 use super::rep::{TensorType, apply_along_axis};
-use crate::linalg::{NullSpaceTolerance, matmul, null_space_of_gram};
+use crate::linalg::{LinalgError, NullSpaceTolerance, matmul, null_space_of_gram};
 
 /// Computes an orthonormal basis (columns) of the invariant vectors of `ty` under `group`,
 /// for the factor order of `ty` itself (`p` primal factors, then `q` dual ones).
@@ -42,18 +42,52 @@ pub fn equivariant_basis(
     ty: TensorType,
     tolerance: NullSpaceTolerance,
 ) -> Result<Array2<f64>, SymmetryError> {
+    let factored = solve_factored(group, ty, tolerance)?;
+    Ok(Arc::try_unwrap(factored.q).unwrap_or_else(|shared| shared.as_ref().clone()))
+}
+
+/// An equivariant basis `Q` with the factorisation `Q = Q0 V` the solver found.
+///
+/// `Q0` is the sparse orbit basis (orthonormal columns with disjoint supports). `V` (m x r) is
+/// the orthonormal null space of the restricted constraint, or the identity when nothing
+/// remained to restrict.
+pub(crate) struct FactoredBasis {
+    /// The dense basis `Q0 V` (n x r).
+    pub(crate) q: Arc<Array2<f64>>,
+    /// The columns of `Q0` as `(index, value)` lists.
+    pub(crate) orbits: Vec<Vec<(usize, f64)>>,
+    /// `V`, or `None` for the identity.
+    pub(crate) restricted: Option<Array2<f64>>,
+}
+
+/// Solves the basis of `ty` under `group` and keeps its factorisation; see
+/// [`equivariant_basis`].
+pub(crate) fn solve_factored(
+    group: &Group,
+    ty: TensorType,
+    tolerance: NullSpaceTolerance,
+) -> Result<FactoredBasis, SymmetryError> {
     let d = group.dim();
     let rank = ty.rank();
     let n = ty.size(d);
     let word = ty.factor_word();
     let structure = group.structure();
 
+    let scale = constraint_norm_bound(group, ty);
+    let basis_error = |source| SymmetryError::Basis {
+        group: group.name().to_string(),
+        ty,
+        source,
+    };
     let orbit_basis = orbit_basis(
         d,
         &word,
         &structure.signed_permutations,
         &structure.diagonal_lie,
-    );
+        scale,
+        tolerance,
+    )
+    .map_err(basis_error)?;
     let m = orbit_basis.len();
     let remaining = structure.general_lie.len() + structure.general_discrete.len();
     let mut q0 = Array2::<f64>::zeros((n, m));
@@ -63,12 +97,15 @@ pub fn equivariant_basis(
         }
     }
     if m == 0 || remaining == 0 {
-        return Ok(q0);
+        return Ok(FactoredBasis {
+            q: Arc::new(q0),
+            orbits: orbit_basis,
+            restricted: None,
+        });
     }
 
     // Restricted constraints C_k Q0, accumulated into their Gram matrix.
     let mut gram = Array2::<f64>::zeros((m, m));
-    let mut scale_sq = 0.0;
     let q0_flat = q0
         .as_slice()
         .expect("freshly allocated arrays are contiguous");
@@ -82,7 +119,6 @@ pub fn equivariant_basis(
         }
         let restricted = Array2::from_shape_vec((n, m), image).expect("n * m entries");
         gram += &matmul(restricted.t(), restricted.view());
-        scale_sq += (rank as f64 * structure.lie_norms[k]).powi(2);
     }
     for &l in &structure.general_discrete {
         let h = &group.discrete_generators()[l];
@@ -99,25 +135,34 @@ pub fn equivariant_basis(
         }
         let restricted = Array2::from_shape_vec((n, m), current).expect("n * m entries");
         gram += &matmul(restricted.t(), restricted.view());
-        let (norm, inv_norm) = structure.discrete_norms[l];
-        scale_sq += (norm.powi(ty.p as i32) * inv_norm.powi(ty.q as i32) + 1.0).powi(2);
     }
 
-    let null =
-        null_space_of_gram(gram.view(), Some(scale_sq.sqrt()), tolerance).map_err(|source| {
-            SymmetryError::Basis {
-                group: group.name().to_string(),
-                ty,
-                source,
-            }
-        })?;
-    Ok(matmul(q0.view(), null.view()))
+    let null = null_space_of_gram(gram.view(), Some(scale), tolerance).map_err(basis_error)?;
+    Ok(FactoredBasis {
+        q: Arc::new(matmul(q0.view(), null.view())),
+        orbits: orbit_basis,
+        restricted: Some(null),
+    })
+}
+
+/// Returns an upper bound of the spectral norm of the full stacked constraint of `ty`:
+/// `sqrt(sum_k (rank ||A_k||)^2 + sum_l (||h_l||^p ||h_l^{-1}||^q + 1)^2)`.
+fn constraint_norm_bound(group: &Group, ty: TensorType) -> f64 {
+    let structure = group.structure();
+    let rank = ty.rank() as f64;
+    let lie: f64 = structure.lie_norms.iter().map(|n| (rank * n).powi(2)).sum();
+    let discrete: f64 = structure
+        .discrete_norms
+        .iter()
+        .map(|(norm, inv_norm)| (norm.powi(ty.p as i32) * inv_norm.powi(ty.q as i32) + 1.0).powi(2))
+        .sum();
+    (lie + discrete).sqrt()
 }
 
 /// The dense stacked constraint of `ty` under `group`: the rows `drho(A_k)` for every
 /// Lie-algebra generator followed by `rho(h_l) - I` for every discrete generator.
 ///
-/// For tests and diagnostics; the size is `(K d^k) x d^k`.
+/// It is meant for tests and diagnostics, since its size is `(K d^k) x d^k`.
 ///
 /// # Errors
 /// As [`TensorType::rho`].
@@ -140,14 +185,22 @@ pub fn constraint_matrix(group: &Group, ty: TensorType) -> Result<Array2<f64>, S
     Ok(out)
 }
 
-/// Sparse orthonormal basis of the vectors fixed by the signed permutations and annihilated
-/// by the diagonal generators: one column per surviving orbit, as `(index, value)` lists.
+/// Returns a sparse orthonormal basis of the vectors fixed by the signed permutations and
+/// annihilated by the diagonal generators: one column per surviving orbit, as
+/// `(index, value)` lists.
+///
+/// A diagonal generator's weight at an index is a singular value of its constraint, so it is
+/// tested against the same thresholds as the dense null space. Weights up to
+/// `null_rel * scale` count as zero and weights from `range_rel * scale` kill the orbit. A
+/// weight in between is a [`LinalgError::NoSpectralGap`].
 fn orbit_basis(
     d: usize,
     word: &[bool],
     signed_permutations: &[SignedPermutation],
     diagonal_lie: &[Vec<f64>],
-) -> Vec<Vec<(usize, f64)>> {
+    scale: f64,
+    tolerance: NullSpaceTolerance,
+) -> Result<Vec<Vec<(usize, f64)>>, LinalgError> {
     let rank = word.len();
     let n = d.pow(rank as u32);
     let mut orbits = SignedUnionFind::new(n);
@@ -167,11 +220,8 @@ fn orbit_basis(
         }
     }
 
-    let scale = diagonal_lie
-        .iter()
-        .flat_map(|diag| diag.iter().map(|v| v.abs()))
-        .fold(0.0_f64, f64::max)
-        * rank as f64;
+    let null_threshold = tolerance.null_rel * scale;
+    let range_threshold = tolerance.range_rel * scale;
     for diag in diagonal_lie {
         for index in 0..n {
             decode(index, d, &mut digits);
@@ -180,9 +230,19 @@ fn orbit_basis(
                 .zip(word)
                 .map(|(&i, &dual)| if dual { -diag[i] } else { diag[i] })
                 .sum();
-            if weight.abs() > 1e-12 * scale {
-                orbits.kill(index);
+            let weight = weight.abs();
+            if weight <= null_threshold {
+                continue;
             }
+            if weight < range_threshold {
+                return Err(LinalgError::NoSpectralGap {
+                    ambiguous: weight,
+                    null_threshold,
+                    range_threshold,
+                    scale,
+                });
+            }
+            orbits.kill(index);
         }
     }
 
@@ -205,7 +265,7 @@ fn orbit_basis(
             entry.1 /= norm;
         }
     }
-    columns
+    Ok(columns)
 }
 
 /// Writes the base-`d` digits of `index`, most significant first.
@@ -217,7 +277,7 @@ fn decode(mut index: usize, d: usize, digits: &mut [usize]) {
 }
 
 /// Union-find over tensor indices where each index stores the sign of its entry relative to
-/// its parent; a contradiction in signs, or a killed index, marks the whole orbit dead.
+/// its parent. A contradiction in signs, or a killed index, marks the whole orbit dead.
 struct SignedUnionFind {
     parent: Vec<usize>,
     negative: Vec<bool>,
@@ -290,8 +350,10 @@ impl SignedUnionFind {
 /// same missing basis at once may both compute it; the first result stored wins.
 pub struct BasisCache {
     tolerance: NullSpaceTolerance,
-    entries: Mutex<HashMap<(GroupKey, TensorType), Arc<Array2<f64>>>>,
+    entries: Mutex<BasisMap>,
 }
+
+type BasisMap = HashMap<(GroupKey, TensorType), Arc<FactoredBasis>>;
 
 impl Default for BasisCache {
     fn default() -> Self {
@@ -300,12 +362,12 @@ impl Default for BasisCache {
 }
 
 impl BasisCache {
-    /// An empty cache with the default null-space tolerance.
+    /// Creates an empty cache with the default null-space tolerance.
     pub fn new() -> Self {
         Self::with_tolerance(NullSpaceTolerance::default())
     }
 
-    /// An empty cache whose bases are solved with `tolerance`.
+    /// Creates an empty cache whose bases are solved with `tolerance`.
     pub fn with_tolerance(tolerance: NullSpaceTolerance) -> Self {
         Self {
             tolerance,
@@ -322,12 +384,21 @@ impl BasisCache {
     /// # Errors
     /// As [`equivariant_basis`].
     pub fn basis(&self, group: &Group, ty: TensorType) -> Result<Arc<Array2<f64>>, SymmetryError> {
+        Ok(Arc::clone(&self.factored(group, ty)?.q))
+    }
+
+    /// Returns the basis of [`BasisCache::basis`] together with its factorisation.
+    pub(crate) fn factored(
+        &self,
+        group: &Group,
+        ty: TensorType,
+    ) -> Result<Arc<FactoredBasis>, SymmetryError> {
         let canonical = ty.canonical(group);
         let key = (group.key().clone(), canonical);
         if let Some(found) = self.lock().get(&key) {
             return Ok(Arc::clone(found));
         }
-        let basis = Arc::new(equivariant_basis(group, canonical, self.tolerance)?);
+        let basis = Arc::new(solve_factored(group, canonical, self.tolerance)?);
         Ok(Arc::clone(self.lock().entry(key).or_insert(basis)))
     }
 
@@ -341,7 +412,7 @@ impl BasisCache {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(GroupKey, TensorType), Arc<Array2<f64>>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BasisMap> {
         // A panic while holding the lock cannot leave a half-written entry, so a poisoned
         // lock is still consistent.
         self.entries

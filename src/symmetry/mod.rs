@@ -9,10 +9,11 @@
 //! - [`projector`]: block-wise orthogonal projectors onto equivariant weights and biases.
 //! - [`alloc`]: PER's and EMLP's allocation of hidden channels, and gated representations.
 //!
-//! Conventions (details in [`rep`]): tensor factors are in Kronecker order, primal before
-//! dual; weight matrices `(n_out, n_in)` are flattened row-major, so the block between an
-//! output copy of `Ta` and an input copy of `Tb` is a vector of `Ta (x) Tb*`; for orthogonal
-//! groups `T(p, q)` is canonicalised to `T(p + q, 0)`.
+//! Conventions (details in [`rep`]):
+//! - Tensor factors are in Kronecker order, primal before dual.
+//! - Weight matrices `(n_out, n_in)` are flattened row-major, so the block between an output
+//!   copy of `Ta` and an input copy of `Tb` is a vector of `Ta (x) Tb*`.
+//! - For orthogonal groups `T(p, q)` is canonicalised to `T(p + q, 0)`.
 
 pub mod alloc;
 pub mod basis;
@@ -39,7 +40,7 @@ pub enum SymmetryError {
     InvalidGroup {
         /// The group's description.
         group: String,
-        /// What is inconsistent.
+        /// The inconsistency.
         reason: String,
     },
 
@@ -48,7 +49,7 @@ pub enum SymmetryError {
     UnknownGroup {
         /// The rejected text.
         name: String,
-        /// Why it was rejected.
+        /// The reason for the rejection.
         reason: String,
         /// The accepted forms.
         valid: String,
@@ -59,15 +60,15 @@ pub enum SymmetryError {
     InvalidRep {
         /// The rejected text.
         text: String,
-        /// What a valid representation looks like.
+        /// The problem, with the form a valid representation takes.
         reason: String,
     },
 
     /// An array does not have the size a group or representation requires.
-    #[error("{what}: expected {expected}, found {found}")]
+    #[error("{array}: expected {expected}, found {found}")]
     DimensionMismatch {
         /// The array involved.
-        what: String,
+        array: String,
         /// The required size.
         expected: String,
         /// The size given.

@@ -10,7 +10,7 @@
 //! AXES  := one or more of x, y, z, w   (axes 0, 1, 2, 3)
 //! ```
 //!
-//! - `NAME(n)` is the catalog group; `n` is the dimension it acts on, except for
+//! - `NAME(n)` is the catalog group, and `n` is the dimension it acts on. The exceptions are
 //!   `Rotation(n)`, `Translation(n)` and `SE(n)`, which act on R^(n+1) in homogeneous
 //!   coordinates.
 //! - `NAME(n)_AXES(D)` embeds that group on the listed axes of R^D (`O(2)_xy` is O(2) acting
@@ -101,7 +101,7 @@ struct Part {
 }
 
 impl Part {
-    /// The dimension of R^D this part states, if any.
+    /// Returns the dimension of R^D this part states, if any.
     fn stated_dim(&self) -> Option<usize> {
         match (&self.axes, self.name) {
             (Some(_), _) => self.ambient,

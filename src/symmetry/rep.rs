@@ -10,7 +10,7 @@
 //!   kept (`54 T0 + 18 T1 + 6 T2 + 2 T3 + 26 T0` is a valid, different layout from
 //!   `80 T0 + ...`). Copies are laid out term by term, the copies of a term consecutively.
 //! - A linear map `rep_in -> rep_out` is a vector of `rep_out (x) rep_in*` through the
-//!   row-major flattening of its `(n_out, n_in)` matrix; the block from an input copy of type
+//!   row-major flattening of its `(n_out, n_in)` matrix. The block from an input copy of type
 //!   `Tb` to an output copy of type `Ta` is a vector of `Ta (x) Tb*`.
 //! - For orthogonal groups `g^{-T} = g`, so `T(p, q)` is the same representation as
 //!   `T(p + q, 0)`; bases are keyed by that canonical type ([`TensorType::canonical`]).
@@ -20,6 +20,7 @@ use std::ops::Add;
 use std::str::FromStr;
 
 use ndarray::{Array2, ArrayView2, s};
+use serde::{Deserialize, Serialize};
 
 use super::SymmetryError;
 use super::group::Group;
@@ -27,7 +28,9 @@ use crate::float::Float;
 use crate::linalg::{inverse, matmul};
 
 /// The tensor type `T(p, q)`: `p` vector factors and `q` covector (dual) factors.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub struct TensorType {
     /// Number of primal (vector) factors.
     pub p: usize,
@@ -180,7 +183,7 @@ pub struct RepCopy {
 /// Terms keep the order they were given in and repeated types are not merged; terms with
 /// multiplicity zero are dropped. The layout on R^d puts the copies of each term next to each
 /// other, term after term.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct SumRep {
     terms: Vec<(TensorType, usize)>,
 }
@@ -306,7 +309,7 @@ impl SumRep {
         let d = g.nrows();
         if g.ncols() != d {
             return Err(SymmetryError::DimensionMismatch {
-                what: "group element".into(),
+                array: "group element".into(),
                 expected: "a square matrix".into(),
                 found: format!("{:?}", g.dim()),
             });
@@ -314,7 +317,7 @@ impl SumRep {
         let n = self.size(d);
         if x.ncols() != n {
             return Err(SymmetryError::DimensionMismatch {
-                what: format!("rows of representation {self}"),
+                array: format!("rows of representation {self}"),
                 expected: format!("{n} columns on R^{d}"),
                 found: format!("{} columns", x.ncols()),
             });
@@ -453,7 +456,7 @@ fn inverse_transpose_if(
 ) -> Result<Array2<f64>, SymmetryError> {
     if g.nrows() != g.ncols() {
         return Err(SymmetryError::DimensionMismatch {
-            what: "group element".into(),
+            array: "group element".into(),
             expected: "a square matrix".into(),
             found: format!("{:?}", g.dim()),
         });

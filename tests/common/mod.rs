@@ -66,12 +66,12 @@ pub fn relative_diff(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>) -> f64 {
     norm((&a - &b).view()) / denom
 }
 
-/// A matrix with independent N(0, 1) entries.
+/// Draws a matrix with independent N(0, 1) entries.
 pub fn gaussian(rows: usize, cols: usize, rng: &mut SeededRng) -> Array2<f64> {
     Array2::from_shape_simple_fn((rows, cols), || rng.sample(StandardNormal))
 }
 
-/// A random sum of one to three terms, each of rank at most `max_rank` and multiplicity 1-2.
+/// Draws a random sum of one to three terms, each of rank at most `max_rank` and multiplicity 1-2.
 pub fn random_rep(rng: &mut SeededRng, max_rank: usize) -> SumRep {
     let terms = rng.random_range(1..=3);
     SumRep::new((0..terms).map(|_| {
