@@ -30,19 +30,36 @@ fn inertia_model(kind: NetKind, groups: &[&str]) -> Model<f32> {
         groups: groups.iter().map(|g| g.to_string()).collect(),
         ch: 128,
         blocks: 3,
-        gate: if kind == NetKind::Emlp { GateKind::Plain } else { GateKind::Residual },
+        gate: if kind == NetKind::Emlp {
+            GateKind::Plain
+        } else {
+            GateKind::Residual
+        },
         bilinear: true,
         copy_sampling: CopySampling::Distinct,
         per_init: PerInit::Plain,
         seed: 0,
     };
-    Model::build(&ModelConfig::Net(NetConfig::from_spec(spec).unwrap()), &BasisCache::new()).unwrap()
+    Model::build(
+        &ModelConfig::Net(NetConfig::from_spec(spec).unwrap()),
+        &BasisCache::new(),
+    )
+    .unwrap()
 }
 
 const PER_GROUPS: [&str; 4] = ["O(3)", "O(2)_xy", "O(2)_yz", "O(2)_xz"];
 
-fn step(model: &mut Model<f32>, adam: &mut Adam<f32>, reg: Option<&ProjectionRegularizer>, x: &Array2<f32>, y: &Arc<Array2<f32>>) {
-    let penalties = PenaltyConfig { weight_decay: 2e-4, ..Default::default() };
+fn step(
+    model: &mut Model<f32>,
+    adam: &mut Adam<f32>,
+    reg: Option<&ProjectionRegularizer>,
+    x: &Array2<f32>,
+    y: &Arc<Array2<f32>>,
+) {
+    let penalties = PenaltyConfig {
+        weight_decay: 2e-4,
+        ..Default::default()
+    };
     let mut tape = Tape::new();
     let leaves = model.params().leaves(&mut tape);
     let xv = tape.constant(x.clone());
@@ -71,9 +88,13 @@ fn model_steps(c: &mut Criterion) {
         ("rpp-o3", NetKind::Rpp, &PER_GROUPS[..1]),
     ] {
         let mut model = inertia_model(kind, groups);
-        let reg = model.as_per().map(|n| ProjectionRegularizer::new(n).unwrap());
+        let reg = model
+            .as_per()
+            .map(|n| ProjectionRegularizer::new(n).unwrap());
         let mut adam = Adam::new(AdamConfig::default(), model.params());
-        group.bench_function(name, |b| b.iter(|| step(&mut model, &mut adam, reg.as_ref(), &x, &y)));
+        group.bench_function(name, |b| {
+            b.iter(|| step(&mut model, &mut adam, reg.as_ref(), &x, &y))
+        });
     }
     group.finish();
 
@@ -92,11 +113,17 @@ fn model_steps(c: &mut Criterion) {
             tape.backward(loss).unwrap()
         })
     });
-    let mut grads: Vec<Array2<f32>> = model.params().ids().map(|id| Array2::zeros(model.params().get(id).raw_dim())).collect();
+    let mut grads: Vec<Array2<f32>> = model
+        .params()
+        .ids()
+        .map(|id| Array2::zeros(model.params().get(id).raw_dim()))
+        .collect();
     parts.bench_function("regularizer_gradients_3_groups", |b| {
         b.iter(|| reg.add_gradients(model.params(), &[0.0, 100.0, 100.0, 100.0], &mut grads))
     });
-    parts.bench_function("regularizer_values_4_groups", |b| b.iter(|| reg.values(model.params())));
+    parts.bench_function("regularizer_values_4_groups", |b| {
+        b.iter(|| reg.values(model.params()))
+    });
     parts.finish();
 }
 

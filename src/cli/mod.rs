@@ -26,7 +26,7 @@ pub enum Command {
     /// numerical core).
     Demo(demo::DemoArgs),
     /// Train one model on one task (presets from configs/<task>.toml, flags override them).
-    Train(train::TrainArgs),
+    Train(Box<train::TrainArgs>),
 }
 
 /// Runs the parsed command line.

@@ -116,9 +116,14 @@ pub struct TrainArgs {
 /// Applies `key=value` to the configuration through its TOML form.
 fn set_value(config: &RunConfig, assignment: &str) -> Result<RunConfig> {
     let (key, raw) = assignment.split_once('=').ok_or_else(|| {
-        Error::invalid("--set", assignment, "write KEY=VALUE, for example train.tuning.power=3")
+        Error::invalid(
+            "--set",
+            assignment,
+            "write KEY=VALUE, for example train.tuning.power=3",
+        )
     })?;
-    let mut root: toml::Value = toml::Value::try_from(config).expect("the configuration serialises");
+    let mut root: toml::Value =
+        toml::Value::try_from(config).expect("the configuration serialises");
     let parsed: toml::Value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
         .ok()
         .and_then(|mut t| t.remove("v"))
@@ -126,14 +131,21 @@ fn set_value(config: &RunConfig, assignment: &str) -> Result<RunConfig> {
     let mut node = &mut root;
     let parts: Vec<&str> = key.split('.').collect();
     for (i, part) in parts.iter().enumerate() {
-        let table = node.as_table_mut().ok_or_else(|| Error::invalid("--set", key, "the key does not name a setting"))?;
+        let table = node
+            .as_table_mut()
+            .ok_or_else(|| Error::invalid("--set", key, "the key does not name a setting"))?;
         if i + 1 == parts.len() {
             table.insert(part.to_string(), parsed.clone());
             break;
         }
-        node = table.get_mut(*part).ok_or_else(|| Error::invalid("--set", key, "the key does not name a setting"))?;
+        node = table
+            .get_mut(*part)
+            .ok_or_else(|| Error::invalid("--set", key, "the key does not name a setting"))?;
     }
-    RunConfig::from_toml(&toml::to_string(&root).expect("valid TOML"), &format!("--set {assignment}"))
+    RunConfig::from_toml(
+        &toml::to_string(&root).expect("valid TOML"),
+        &format!("--set {assignment}"),
+    )
 }
 
 impl TrainArgs {
@@ -141,7 +153,8 @@ impl TrainArgs {
     pub fn resolve(&self) -> Result<RunConfig> {
         let mut c = RunConfig::preset(&self.task)?;
         if let Some(path) = &self.config {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+            let text =
+                std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
             c = RunConfig::from_toml(&text, &path.display().to_string())?;
         }
         if self.quick {
@@ -164,7 +177,11 @@ impl TrainArgs {
         o(&mut c.model.gate, &self.gate);
         o(&mut c.train.precision, &self.precision);
         if let Some(g) = &self.groups {
-            c.task.groups = g.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            c.task.groups = g
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
         }
         macro_rules! set {
             ($field:expr, $flag:expr) => {
@@ -196,10 +213,14 @@ impl TrainArgs {
         for assignment in &self.set {
             c = set_value(&c, assignment)?;
         }
-        if let Some(t) = self.trial_index {
-            if t >= c.train.trials {
-                return Err(Error::invalid("--trial-index", t, format!("use 0..{} for {} trials", c.train.trials, c.train.trials)));
-            }
+        if let Some(t) = self.trial_index
+            && t >= c.train.trials
+        {
+            return Err(Error::invalid(
+                "--trial-index",
+                t,
+                format!("use 0..{} for {} trials", c.train.trials, c.train.trials),
+            ));
         }
         c.validate()?;
         Ok(c)
@@ -207,7 +228,9 @@ impl TrainArgs {
 
     /// The output folder.
     pub fn out_dir(&self, config: &RunConfig) -> PathBuf {
-        self.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-{}", config.task.name, config.model.name)))
+        self.out.clone().unwrap_or_else(|| {
+            PathBuf::from("runs").join(format!("{}-{}", config.task.name, config.model.name))
+        })
     }
 }
 
@@ -239,10 +262,23 @@ pub fn print_summary(s: &RunSummary) {
         println!("  OOD MSE  {}", pm(ood));
     }
     if !s.lambda.is_empty() {
-        let parts: Vec<String> = s.groups.iter().zip(&s.lambda).map(|(g, l)| format!("{g} {:.4}", l.mean)).collect();
+        let parts: Vec<String> = s
+            .groups
+            .iter()
+            .zip(&s.lambda)
+            .map(|(g, l)| format!("{g} {:.4}", l.mean))
+            .collect();
         println!("  strengths: {}", parts.join(", "));
     }
-    let errs: Vec<String> = s.groups.iter().zip(&s.equivariance).map(|(g, e)| format!("{g} {:.2e}", e.mean)).collect();
+    let errs: Vec<String> = s
+        .groups
+        .iter()
+        .zip(&s.equivariance)
+        .map(|(g, e)| format!("{g} {:.2e}", e.mean))
+        .collect();
     println!("  equivariance error: {}", errs.join(", "));
-    println!("  {:.4} s/epoch, set-up {:.2} s", s.seconds_per_epoch, s.setup_s);
+    println!(
+        "  {:.4} s/epoch, set-up {:.2} s",
+        s.seconds_per_epoch, s.setup_s
+    );
 }

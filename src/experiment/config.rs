@@ -157,7 +157,12 @@ pub struct TuningSpec {
 
 impl Default for TuningSpec {
     fn default() -> Self {
-        Self { initial: 100.0, power: 2.0, adjust_at: 2000, rule: "latest-low".into() }
+        Self {
+            initial: 100.0,
+            power: 2.0,
+            adjust_at: 2000,
+            rule: "latest-low".into(),
+        }
     }
 }
 
@@ -264,14 +269,19 @@ impl RunConfig {
             .ok_or_else(|| Error::UnknownName {
                 kind: "task",
                 name: task.into(),
-                valid: PRESETS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+                valid: PRESETS
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })?;
         Self::from_toml(text, &format!("configs/{task}.toml"))
     }
 
     /// Parses a TOML configuration; `origin` names it in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self> {
-        toml::from_str(text).map_err(|e| Error::invalid("configuration file", origin, e.to_string()))
+        toml::from_str(text)
+            .map_err(|e| Error::invalid("configuration file", origin, e.to_string()))
     }
 
     /// Writes the configuration as TOML.
@@ -309,10 +319,18 @@ impl RunConfig {
             return Err(Error::invalid("epochs", 0, "train for at least one epoch"));
         }
         if t.batch_size == 0 {
-            return Err(Error::invalid("batch size", 0, "use a positive batch size such as 500"));
+            return Err(Error::invalid(
+                "batch size",
+                0,
+                "use a positive batch size such as 500",
+            ));
         }
         if !(t.lr > 0.0 && t.lr.is_finite()) {
-            return Err(Error::invalid("learning rate", t.lr, "use a positive, finite rate such as 1e-3"));
+            return Err(Error::invalid(
+                "learning rate",
+                t.lr,
+                "use a positive, finite rate such as 1e-3",
+            ));
         }
         for (name, value) in [
             ("weight decay", t.weight_decay),
@@ -322,24 +340,39 @@ impl RunConfig {
             ("initial strength", t.tuning.initial),
         ] {
             if !(value >= 0.0 && value.is_finite()) {
-                return Err(Error::invalid(name, value, "use a finite, non-negative value"));
+                return Err(Error::invalid(
+                    name,
+                    value,
+                    "use a finite, non-negative value",
+                ));
             }
         }
         if self.model.name == "per" && t.tuning.adjust_at >= t.epochs {
             return Err(Error::invalid(
                 "tuning epoch T_adj",
                 t.tuning.adjust_at,
-                format!("T_adj must be smaller than the number of epochs ({}); use --adjust-at 0 to disable tuning", t.epochs),
+                format!(
+                    "T_adj must be smaller than the number of epochs ({}); use --adjust-at 0 to disable tuning",
+                    t.epochs
+                ),
             ));
         }
         if t.trials == 0 {
             return Err(Error::invalid("trials", 0, "run at least one trial"));
         }
         if !["f32", "f64"].contains(&t.precision.as_str()) {
-            return Err(Error::UnknownName { kind: "precision", name: t.precision.clone(), valid: "f32, f64".into() });
+            return Err(Error::UnknownName {
+                kind: "precision",
+                name: t.precision.clone(),
+                valid: "f32, f64".into(),
+            });
         }
         if self.model.ch == 0 || self.model.rpp_ch == 0 || self.model.blocks == 0 {
-            return Err(Error::invalid("channels", self.model.ch.min(self.model.rpp_ch), "use at least one channel and one block"));
+            return Err(Error::invalid(
+                "channels",
+                self.model.ch.min(self.model.rpp_ch),
+                "use at least one channel and one block",
+            ));
         }
         TuningRule::parse(&t.tuning.rule)?;
         Ok(())

@@ -43,10 +43,20 @@ fn state_dir(trial_dir: &Path) -> PathBuf {
 }
 
 fn moments_bytes<F: Float>(adam: &Adam<F>, names: &[String]) -> Result<Vec<u8>> {
-    let dtype = if F::NAME == "f32" { Dtype::F32 } else { Dtype::F64 };
+    let dtype = if F::NAME == "f32" {
+        Dtype::F32
+    } else {
+        Dtype::F64
+    };
     let to_bytes = |a: &Array2<F>| -> Vec<u8> {
         a.iter()
-            .flat_map(|&v| if F::NAME == "f32" { (v.to_f64() as f32).to_le_bytes().to_vec() } else { v.to_f64().to_le_bytes().to_vec() })
+            .flat_map(|&v| {
+                if F::NAME == "f32" {
+                    (v.to_f64() as f32).to_le_bytes().to_vec()
+                } else {
+                    v.to_f64().to_le_bytes().to_vec()
+                }
+            })
             .collect()
     };
     let mut buffers = Vec::new();
@@ -59,17 +69,30 @@ fn moments_bytes<F: Float>(adam: &Adam<F>, names: &[String]) -> Result<Vec<u8>> 
         .map(|(n, s, b)| TensorView::new(dtype, s.clone(), b).map(|v| (n.clone(), v)))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| Error::invalid("optimizer state", "", e.to_string()))?;
-    safetensors::serialize(views, None).map_err(|e| Error::invalid("optimizer state", "", e.to_string()))
+    safetensors::serialize(views, None)
+        .map_err(|e| Error::invalid("optimizer state", "", e.to_string()))
 }
 
 /// Writes the resumable state of a trial.
-pub fn save<F: Float>(trial_dir: &Path, model: &Model<F>, adam: &Adam<F>, state: &LoopState) -> Result<()> {
+pub fn save<F: Float>(
+    trial_dir: &Path,
+    model: &Model<F>,
+    adam: &Adam<F>,
+    state: &LoopState,
+) -> Result<()> {
     let tmp = trial_dir.join("resume.tmp");
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| Error::io("cannot create directory", &tmp, e))?;
     save_model(model, &tmp.join("model.safetensors"), &HashMap::new())?;
-    let names: Vec<String> = model.params().ids().map(|id| model.params().name(id).to_string()).collect();
-    write_atomic(&tmp.join("optimizer.safetensors"), &moments_bytes(adam, &names)?)?;
+    let names: Vec<String> = model
+        .params()
+        .ids()
+        .map(|id| model.params().name(id).to_string())
+        .collect();
+    write_atomic(
+        &tmp.join("optimizer.safetensors"),
+        &moments_bytes(adam, &names)?,
+    )?;
     write_json(&tmp.join("state.json"), state)?;
     let target = state_dir(trial_dir);
     let old = trial_dir.join("resume.old");
@@ -93,26 +116,49 @@ pub struct Resumed<F: Float> {
 }
 
 /// Reads the state saved by [`save`], or `None` if the trial has none.
-pub fn load<F: Float>(trial_dir: &Path, mut adam: Adam<F>, cache: &BasisCache) -> Result<Option<Resumed<F>>> {
-    let dir = [state_dir(trial_dir), trial_dir.join("resume.old")].into_iter().find(|d| d.join("state.json").is_file());
+pub fn load<F: Float>(
+    trial_dir: &Path,
+    mut adam: Adam<F>,
+    cache: &BasisCache,
+) -> Result<Option<Resumed<F>>> {
+    let dir = [state_dir(trial_dir), trial_dir.join("resume.old")]
+        .into_iter()
+        .find(|d| d.join("state.json").is_file());
     let Some(dir) = dir else { return Ok(None) };
     let state: LoopState = read_json(&dir.join("state.json"))?;
     let model = load_model::<F>(&dir.join("model.safetensors"), cache)?.model;
     let path = dir.join("optimizer.safetensors");
     let bytes = std::fs::read(&path).map_err(|e| Error::io("cannot read", &path, e))?;
-    let tensors = safetensors::SafeTensors::deserialize(&bytes)
-        .map_err(|e| Error::Checkpoint { path: path.clone(), message: e.to_string() })?;
+    let tensors = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| Error::Checkpoint {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
     let params = model.params();
     for (k, id) in params.ids().enumerate() {
         for (prefix, target) in [("m", &mut adam.m[k]), ("v", &mut adam.v[k])] {
             let name = format!("{prefix}.{}", params.name(id));
-            let view = tensors.tensor(&name).map_err(|e| Error::Checkpoint { path: path.clone(), message: format!("{name}: {e}") })?;
+            let view = tensors.tensor(&name).map_err(|e| Error::Checkpoint {
+                path: path.clone(),
+                message: format!("{name}: {e}"),
+            })?;
             let values: Vec<F> = match view.dtype() {
-                Dtype::F32 => view.data().chunks_exact(4).map(|b| F::of(f32::from_le_bytes(b.try_into().expect("4 bytes")) as f64)).collect(),
-                _ => view.data().chunks_exact(8).map(|b| F::of(f64::from_le_bytes(b.try_into().expect("8 bytes")))).collect(),
+                Dtype::F32 => view
+                    .data()
+                    .chunks_exact(4)
+                    .map(|b| F::of(f32::from_le_bytes(b.try_into().expect("4 bytes")) as f64))
+                    .collect(),
+                _ => view
+                    .data()
+                    .chunks_exact(8)
+                    .map(|b| F::of(f64::from_le_bytes(b.try_into().expect("8 bytes"))))
+                    .collect(),
             };
-            *target = Array2::from_shape_vec(target.raw_dim(), values)
-                .map_err(|e| Error::Checkpoint { path: path.clone(), message: format!("{name}: {e}") })?;
+            *target = Array2::from_shape_vec(target.raw_dim(), values).map_err(|e| {
+                Error::Checkpoint {
+                    path: path.clone(),
+                    message: format!("{name}: {e}"),
+                }
+            })?;
         }
     }
     adam.t = state.adam_steps;

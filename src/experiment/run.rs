@@ -42,7 +42,10 @@ impl MeanStd {
         let n = values.len() as f64;
         let mean = values.iter().sum::<f64>() / n;
         let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
-        Self { mean, std: var.sqrt() }
+        Self {
+            mean,
+            std: var.sqrt(),
+        }
     }
 }
 
@@ -80,20 +83,23 @@ pub struct RunSummary {
 impl RunSummary {
     /// Aggregates trial summaries (at least one).
     pub fn aggregate(trials: Vec<TrialSummary>) -> Self {
-        let pick = |f: &dyn Fn(&TrialSummary) -> f64| MeanStd::of(&trials.iter().map(f).collect::<Vec<_>>());
+        let pick = |f: &dyn Fn(&TrialSummary) -> f64| {
+            MeanStd::of(&trials.iter().map(f).collect::<Vec<_>>())
+        };
         let pick_opt = |f: &dyn Fn(&TrialSummary) -> Option<f64>| {
             let values: Option<Vec<f64>> = trials.iter().map(f).collect();
             values.map(|v| MeanStd::of(&v))
         };
         let groups = trials[0].groups.clone();
-        let per_index = |f: &dyn Fn(&TrialSummary, usize) -> Option<f64>, n: usize| -> Vec<MeanStd> {
-            (0..n)
-                .filter_map(|j| {
-                    let v: Option<Vec<f64>> = trials.iter().map(|t| f(t, j)).collect();
-                    v.map(|v| MeanStd::of(&v))
-                })
-                .collect()
-        };
+        let per_index =
+            |f: &dyn Fn(&TrialSummary, usize) -> Option<f64>, n: usize| -> Vec<MeanStd> {
+                (0..n)
+                    .filter_map(|j| {
+                        let v: Option<Vec<f64>> = trials.iter().map(|t| f(t, j)).collect();
+                        v.map(|v| MeanStd::of(&v))
+                    })
+                    .collect()
+            };
         Self {
             model: trials[0].model.clone(),
             task: trials[0].task.clone(),
@@ -113,7 +119,9 @@ impl RunSummary {
 
     /// One CSV row per trial plus a header.
     pub fn to_csv(&self) -> String {
-        let mut out = String::from("model,task,trial,seed,selected_epoch,test_mse,test_ade_m,test_fde_m,ood_mse");
+        let mut out = String::from(
+            "model,task,trial,seed,selected_epoch,test_mse,test_ade_m,test_fde_m,ood_mse",
+        );
         for g in &self.groups {
             out.push_str(&format!(",lambda[{g}],equivariance_error[{g}]"));
         }
@@ -133,7 +141,11 @@ impl RunSummary {
                 opt(t.ood.map(|o| o.mse))
             ));
             for j in 0..self.groups.len() {
-                out.push_str(&format!(",{},{}", opt(t.lambda.get(j).copied()), opt(t.equivariance.get(j).map(|e| e.error))));
+                out.push_str(&format!(
+                    ",{},{}",
+                    opt(t.lambda.get(j).copied()),
+                    opt(t.equivariance.get(j).map(|e| e.error))
+                ));
             }
             out.push_str(&format!(",{:.6}\n", t.seconds_per_epoch));
         }
@@ -158,8 +170,12 @@ pub struct RunOptions {
 /// aggregate.
 pub fn run(config: &RunConfig, task: &TaskData, options: &RunOptions) -> Result<RunSummary> {
     config.validate()?;
-    std::fs::create_dir_all(&options.out).map_err(|e| crate::Error::io("cannot create directory", &options.out, e))?;
-    write_atomic(&options.out.join("config.toml"), config.to_toml().as_bytes())?;
+    std::fs::create_dir_all(&options.out)
+        .map_err(|e| crate::Error::io("cannot create directory", &options.out, e))?;
+    write_atomic(
+        &options.out.join("config.toml"),
+        config.to_toml().as_bytes(),
+    )?;
     let trials: Vec<usize> = match options.trial_index {
         Some(t) => vec![t],
         None => (0..config.train.trials).collect(),
@@ -183,7 +199,10 @@ pub fn run(config: &RunConfig, task: &TaskData, options: &RunOptions) -> Result<
                 augment: augment.clone(),
                 dir: trial_dir(&options.out, t),
                 resume: options.resume,
-                progress: bars.add(progress::bar(config.train.epochs as u64, &format!("{label} trial {t}"))),
+                progress: bars.add(progress::bar(
+                    config.train.epochs as u64,
+                    &format!("{label} trial {t}"),
+                )),
             })
         })
         .collect::<Result<Vec<_>>>()?;

@@ -75,13 +75,24 @@ impl TaskData {
         let data = self.splits.get(split).ok_or_else(|| {
             Error::invalid("split", split.as_str(), "this task has no such split")
         })?;
-        let mse = (predictions - data.y()).mapv(|v| v * v).mean().unwrap_or(f64::NAN);
+        let mse = (predictions - data.y())
+            .mapv(|v| v * v)
+            .mean()
+            .unwrap_or(f64::NAN);
         match &self.windows {
             Some(w) => {
                 let m = w.evaluate(split, predictions)?;
-                Ok(SplitMetrics { mse, ade_m: Some(m.ade_m), fde_m: Some(m.fde_m) })
+                Ok(SplitMetrics {
+                    mse,
+                    ade_m: Some(m.ade_m),
+                    fde_m: Some(m.fde_m),
+                })
             }
-            None => Ok(SplitMetrics { mse, ade_m: None, fde_m: None }),
+            None => Ok(SplitMetrics {
+                mse,
+                ade_m: None,
+                fde_m: None,
+            }),
         }
     }
 }
@@ -94,16 +105,24 @@ fn load_synthetic(spec: &TaskSpec) -> Result<TaskData> {
     config.n_test = spec.n_test;
     config.ood = match spec.ood.as_str() {
         "none" | "" => None,
-        name => Some(OodConfig { kind: OodKind::parse(name)?, n_samples: spec.n_ood }),
+        name => Some(OodConfig {
+            kind: OodKind::parse(name)?,
+            n_samples: spec.n_ood,
+        }),
     };
     let splits = generate(&config)?;
     let groups = if spec.groups.is_empty() {
-        task.candidate_groups().iter().map(|g| g.to_string()).collect()
+        task.candidate_groups()
+            .iter()
+            .map(|g| g.to_string())
+            .collect()
     } else {
         spec.groups.clone()
     };
     let oracle_subgroup = match task {
-        Task::Inertia { axis, .. } | Task::Radius { axis, .. } => axis.fixing_subgroup().map(String::from),
+        Task::Inertia { axis, .. } | Task::Radius { axis, .. } => {
+            axis.fixing_subgroup().map(String::from)
+        }
         Task::CosSim { .. } => None,
     };
     Ok(TaskData {
@@ -169,18 +188,30 @@ fn load_motion(spec: &TaskSpec) -> Result<TaskData> {
         "past" => Centring::Past,
         "past-and-future" => Centring::PastAndFuture,
         other => {
-            return Err(Error::UnknownName { kind: "centring", name: other.into(), valid: "past, past-and-future".into() });
+            return Err(Error::UnknownName {
+                kind: "centring",
+                name: other.into(),
+                valid: "past, past-and-future".into(),
+            });
         }
     };
     let windows = make_windows(&tracks, &window)?;
     let dim = windows.dim();
     let groups = if spec.groups.is_empty() {
-        windows.candidate_groups().iter().map(|g| g.to_string()).collect()
+        windows
+            .candidate_groups()
+            .iter()
+            .map(|g| g.to_string())
+            .collect()
     } else {
         spec.groups.clone()
     };
     let oracle_subgroup = (dim == 3).then(|| "O(2)_xy".to_string());
-    let name = if is_file { source.display().to_string() } else { spec.dataset.clone() };
+    let name = if is_file {
+        source.display().to_string()
+    } else {
+        spec.dataset.clone()
+    };
     Ok(TaskData {
         label: format!("motion {name} k={} stride={}", window.step, window.stride),
         splits: windows.splits().clone(),
@@ -198,7 +229,11 @@ fn copy_sampling(name: &str) -> Result<CopySampling> {
     match name {
         "distinct" => Ok(CopySampling::Distinct),
         "with-replacement" => Ok(CopySampling::WithReplacement),
-        _ => Err(Error::UnknownName { kind: "copy sampling", name: name.into(), valid: "distinct, with-replacement".into() }),
+        _ => Err(Error::UnknownName {
+            kind: "copy sampling",
+            name: name.into(),
+            valid: "distinct, with-replacement".into(),
+        }),
     }
 }
 
@@ -212,21 +247,38 @@ pub fn model_config(spec: &ModelSpec, task: &TaskData, seed: u64) -> Result<Mode
         if !spec.group.is_empty() {
             return Ok(spec.group.clone());
         }
-        task.groups.first().cloned().ok_or_else(|| Error::invalid("groups", "(none)", "name at least one candidate group"))
+        task.groups
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::invalid("groups", "(none)", "name at least one candidate group"))
     };
     let gate = |default: GateKind| -> Result<GateKind> {
         match spec.gate.as_str() {
             "" => Ok(default),
             "plain" => Ok(GateKind::Plain),
             "residual" => Ok(GateKind::Residual),
-            other => Err(Error::UnknownName { kind: "gate", name: other.into(), valid: "plain, residual".into() }),
+            other => Err(Error::UnknownName {
+                kind: "gate",
+                name: other.into(),
+                valid: "plain, residual".into(),
+            }),
         }
     };
-    let net = |kind: NetKind, groups: Vec<String>, ch: usize, gate_kind: GateKind| -> Result<ModelConfig> {
+    let net = |kind: NetKind,
+               groups: Vec<String>,
+               ch: usize,
+               gate_kind: GateKind|
+     -> Result<ModelConfig> {
         let per_init = match spec.per_init.as_str() {
             "plain" => PerInit::Plain,
             "half-projected" => PerInit::HalfProjected,
-            other => return Err(Error::UnknownName { kind: "PER initialisation", name: other.into(), valid: "plain, half-projected".into() }),
+            other => {
+                return Err(Error::UnknownName {
+                    kind: "PER initialisation",
+                    name: other.into(),
+                    valid: "plain, half-projected".into(),
+                });
+            }
         };
         Ok(ModelConfig::Net(NetConfig::from_spec(NetSpec {
             kind,
@@ -244,7 +296,11 @@ pub fn model_config(spec: &ModelSpec, task: &TaskData, seed: u64) -> Result<Mode
     };
     match spec.name.as_str() {
         "mlp" => Ok(ModelConfig::Mlp {
-            widths: MlpConfig { n_in, hidden: vec![spec.ch; spec.blocks], n_out },
+            widths: MlpConfig {
+                n_in,
+                hidden: vec![spec.ch; spec.blocks],
+                n_out,
+            },
             seed,
         }),
         "frame-averaging" => Ok(ModelConfig::FrameAveraged {
@@ -256,31 +312,65 @@ pub fn model_config(spec: &ModelSpec, task: &TaskData, seed: u64) -> Result<Mode
             },
             seed,
         }),
-        "emlp" => net(NetKind::Emlp, vec![first_group()?], spec.ch, gate(GateKind::Plain)?),
-        "rpp" => net(NetKind::Rpp, vec![first_group()?], spec.rpp_ch, gate(GateKind::Residual)?),
+        "emlp" => net(
+            NetKind::Emlp,
+            vec![first_group()?],
+            spec.ch,
+            gate(GateKind::Plain)?,
+        ),
+        "rpp" => net(
+            NetKind::Rpp,
+            vec![first_group()?],
+            spec.rpp_ch,
+            gate(GateKind::Residual)?,
+        ),
         "mixed-rpp" => {
             let free = if spec.free_group.is_empty() {
                 task.oracle_subgroup.clone().ok_or_else(|| {
-                    Error::invalid("free group", "(none)", "this task has no special axis; name H with --free-group")
+                    Error::invalid(
+                        "free group",
+                        "(none)",
+                        "this task has no special axis; name H with --free-group",
+                    )
                 })?
             } else {
                 spec.free_group.clone()
             };
-            net(NetKind::MixedRpp, vec![first_group()?, free], spec.rpp_ch, gate(GateKind::Residual)?)
+            net(
+                NetKind::MixedRpp,
+                vec![first_group()?, free],
+                spec.rpp_ch,
+                gate(GateKind::Residual)?,
+            )
         }
         "per" => {
             if task.groups.is_empty() {
-                return Err(Error::invalid("groups", "(none)", "PER needs the full group and its candidate subgroups"));
+                return Err(Error::invalid(
+                    "groups",
+                    "(none)",
+                    "PER needs the full group and its candidate subgroups",
+                ));
             }
-            net(NetKind::Per, task.groups.clone(), spec.ch, gate(GateKind::Residual)?)
+            net(
+                NetKind::Per,
+                task.groups.clone(),
+                spec.ch,
+                gate(GateKind::Residual)?,
+            )
         }
-        other => Err(Error::UnknownName { kind: "model", name: other.into(), valid: super::config::MODEL_NAMES.join(", ") }),
+        other => Err(Error::UnknownName {
+            kind: "model",
+            name: other.into(),
+            valid: super::config::MODEL_NAMES.join(", "),
+        }),
     }
 }
 
 /// The name of the special axis' subgroup for a synthetic axis name, for reports.
 pub fn fixing_subgroup(axis: &str) -> Option<&'static str> {
-    SpecialAxis::parse(axis).ok().and_then(|a| a.fixing_subgroup())
+    SpecialAxis::parse(axis)
+        .ok()
+        .and_then(|a| a.fixing_subgroup())
 }
 
 /// Checks that the path exists, for clearer errors on `--data`.
@@ -288,6 +378,10 @@ pub fn require_path(path: &Path) -> Result<()> {
     if path.exists() {
         Ok(())
     } else {
-        Err(Error::invalid("path", path.display(), "the file or folder does not exist"))
+        Err(Error::invalid(
+            "path",
+            path.display(),
+            "the file or folder does not exist",
+        ))
     }
 }

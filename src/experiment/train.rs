@@ -177,7 +177,17 @@ struct Batches<F: Float> {
 
 /// Runs one trial and writes its files; returns the summary.
 pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
-    let TrialPlan { task, model: model_config, train, trial, seed, augment, dir, resume: want_resume, progress } = plan;
+    let TrialPlan {
+        task,
+        model: model_config,
+        train,
+        trial,
+        seed,
+        augment,
+        dir,
+        resume: want_resume,
+        progress,
+    } = plan;
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create directory", &dir, e))?;
     let cache = BasisCache::new();
     let setup_start = Instant::now();
@@ -192,7 +202,10 @@ pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
         equiv_wd: train.equiv_wd,
     };
     let groups = task.groups.clone();
-    let r_initial = regularizer.as_ref().map(|r| r.values(model.params())).unwrap_or_default();
+    let r_initial = regularizer
+        .as_ref()
+        .map(|r| r.values(model.params()))
+        .unwrap_or_default();
     let mut state = LoopState {
         epoch: 0,
         tuner: match &regularizer {
@@ -209,19 +222,30 @@ pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
         adam_steps: 0,
     };
     let metrics_path = dir.join("metrics.jsonl");
-    if want_resume {
-        if let Some(resumed) = resume::load::<F>(&dir, adam.clone(), &cache)? {
-            tracing::info!(trial, epoch = resumed.state.epoch, "resuming from {}", dir.join("resume").display());
-            model = resumed.model;
-            adam = resumed.adam;
-            state = resumed.state;
-            truncate_metrics(&metrics_path, state.epoch)?;
-        }
+    let resumed = if want_resume {
+        resume::load::<F>(&dir, adam.clone(), &cache)?
+    } else {
+        None
+    };
+    if let Some(resumed) = resumed {
+        tracing::info!(
+            trial,
+            epoch = resumed.state.epoch,
+            "resuming from {}",
+            dir.join("resume").display()
+        );
+        model = resumed.model;
+        adam = resumed.adam;
+        state = resumed.state;
+        truncate_metrics(&metrics_path, state.epoch)?;
     }
     if state.epoch == 0 {
         let _ = std::fs::remove_file(&metrics_path);
     }
-    let train_data = Batches { x: to_f::<F>(task.splits.train().x()), y: to_f::<F>(task.splits.train().y()) };
+    let train_data = Batches {
+        x: to_f::<F>(task.splits.train().x()),
+        y: to_f::<F>(task.splits.train().y()),
+    };
     let val_x = to_f::<F>(task.splits.val().x());
     let (rep_in, rep_out): (SumRep, SumRep) = (task.rep_in.parse()?, task.rep_out.parse()?);
     let selection_start = train.selection_start();
@@ -235,7 +259,11 @@ pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
     for epoch in state.epoch + 1..=train.epochs {
         let epoch_start = Instant::now();
         let lr = cosine_lr(train.lr, epoch - 1, train.epochs);
-        let lambda: Vec<f64> = state.tuner.as_ref().map(|t| t.lambda().to_vec()).unwrap_or_default();
+        let lambda: Vec<f64> = state
+            .tuner
+            .as_ref()
+            .map(|t| t.lambda().to_vec())
+            .unwrap_or_default();
         let mut order: Vec<usize> = (0..train_data.x.nrows()).collect();
         order.shuffle(&mut rng_from_seed(derive_seed(seed, epoch as u64)));
         let (mut loss_sum, mut mse_sum, mut steps) = (0.0, 0.0, 0usize);
@@ -279,9 +307,15 @@ pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
         let val_pred = predict_split(&model, &val_x, train.batch_size.max(500))?;
         let val = task.metrics(Split::Val, &val_pred)?;
         if !val.selection_value().is_finite() {
-            return Err(Error::NonFinite { what: "validation metric".into(), context: Some(format!("trial {trial}, epoch {epoch}")) });
+            return Err(Error::NonFinite {
+                what: "validation metric".into(),
+                context: Some(format!("trial {trial}, epoch {epoch}")),
+            });
         }
-        let r = regularizer.as_ref().map(|reg| reg.values(model.params())).unwrap_or_default();
+        let r = regularizer
+            .as_ref()
+            .map(|reg| reg.values(model.params()))
+            .unwrap_or_default();
         if let Some(tuner) = state.tuner.as_mut() {
             tuner.end_epoch(epoch, &r)?;
         }
@@ -291,7 +325,11 @@ pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
                 _ => {
                     state.best = Some((val.selection_value(), epoch));
                     state.stale_epochs = 0;
-                    save_model(&model, &best_path, &[("epoch".to_string(), epoch.to_string())].into())?;
+                    save_model(
+                        &model,
+                        &best_path,
+                        &[("epoch".to_string(), epoch.to_string())].into(),
+                    )?;
                 }
             }
         }
@@ -305,11 +343,21 @@ pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
             val_mse: val.mse,
             val_ade_m: val.ade_m,
             r,
-            lambda: state.tuner.as_ref().map(|t| t.lambda().to_vec()).unwrap_or_default(),
+            lambda: state
+                .tuner
+                .as_ref()
+                .map(|t| t.lambda().to_vec())
+                .unwrap_or_default(),
             seconds,
         };
         append_metrics(&metrics_path, &record)?;
-        tracing::debug!(trial, epoch, val = val.selection_value(), train_mse = record.train_mse, "epoch");
+        tracing::debug!(
+            trial,
+            epoch,
+            val = val.selection_value(),
+            train_mse = record.train_mse,
+            "epoch"
+        );
         progress.set_message(format!("val {:.4}", val.selection_value()));
         progress.inc(1);
         state.epoch = epoch;
@@ -375,15 +423,35 @@ fn evaluate_trial<F: Float>(
     let val = metrics(Split::Val)?;
     let test = metrics(Split::Test)?;
     let ood = task.splits.ood().map(|_| metrics(Split::Ood)).transpose()?;
-    let n = train.equivariance_inputs.min(task.splits.test().n_samples());
-    let x = to_f::<F>(&task.splits.test().x().slice(ndarray::s![..n, ..]).to_owned());
+    let n = train
+        .equivariance_inputs
+        .min(task.splits.test().n_samples());
+    let x = to_f::<F>(
+        &task
+            .splits
+            .test()
+            .x()
+            .slice(ndarray::s![..n, ..])
+            .to_owned(),
+    );
     let equivariance = task
         .groups
         .iter()
         .map(|name| -> Result<GroupError> {
             let group = Group::parse(name)?;
-            let error = relative_equivariance_error(|x| model.predict(x), &group, rep_in, rep_out, x.view(), train.equivariance_samples, 0)?;
-            Ok(GroupError { group: name.clone(), error })
+            let error = relative_equivariance_error(
+                |x| model.predict(x),
+                &group,
+                rep_in,
+                rep_out,
+                x.view(),
+                train.equivariance_samples,
+                0,
+            )?;
+            Ok(GroupError {
+                group: name.clone(),
+                error,
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(TrialSummary {
@@ -399,8 +467,15 @@ fn evaluate_trial<F: Float>(
         test,
         ood,
         groups: Vec::new(),
-        lambda: state.tuner.as_ref().map(|t| t.lambda().to_vec()).unwrap_or_default(),
-        r: regularizer.as_ref().map(|r| r.values(model.params())).unwrap_or_default(),
+        lambda: state
+            .tuner
+            .as_ref()
+            .map(|t| t.lambda().to_vec())
+            .unwrap_or_default(),
+        r: regularizer
+            .as_ref()
+            .map(|r| r.values(model.params()))
+            .unwrap_or_default(),
         r_initial: Vec::new(),
         tuning: state.tuner.as_ref().and_then(|t| t.event().cloned()),
         equivariance,
@@ -422,7 +497,9 @@ fn append_metrics(path: &Path, record: &EpochRecord) -> Result<()> {
 
 /// Drops the lines of epochs after `epoch` (written after the last resumable state).
 fn truncate_metrics(path: &Path, epoch: usize) -> Result<()> {
-    let Ok(text) = std::fs::read_to_string(path) else { return Ok(()) };
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(());
+    };
     let kept: Vec<&str> = text
         .lines()
         .filter(|line| {

@@ -46,7 +46,11 @@ impl ProjectionRegularizer {
         let layers: Vec<RegularizedLayer> = net
             .regularized_layers()
             .into_iter()
-            .map(|(weight, bias, projectors)| RegularizedLayer { weight, bias, projectors: projectors.to_vec() })
+            .map(|(weight, bias, projectors)| RegularizedLayer {
+                weight,
+                bias,
+                projectors: projectors.to_vec(),
+            })
             .collect();
         if layers.is_empty() {
             return Err(Error::invalid(
@@ -55,7 +59,10 @@ impl ProjectionRegularizer {
                 "projection regularizers exist only for PER networks",
             ));
         }
-        Ok(Self { groups: net.groups().len(), layers })
+        Ok(Self {
+            groups: net.groups().len(),
+            layers,
+        })
     }
 
     /// Number of candidate groups (the full group included).
@@ -83,7 +90,11 @@ impl ProjectionRegularizer {
         lambda: &[f64],
         grads: &mut [Array2<F>],
     ) -> f64 {
-        assert_eq!(lambda.len(), self.groups, "one strength per candidate group");
+        assert_eq!(
+            lambda.len(),
+            self.groups,
+            "one strength per candidate group"
+        );
         let mut penalty = 0.0;
         for layer in &self.layers {
             let (w, b) = (params.get(layer.weight), params.get(layer.bias));
