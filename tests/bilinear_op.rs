@@ -25,14 +25,16 @@ fn random_pair(width: usize, rng: &mut SeededRng) -> BilinearPair {
     let out_dim = rng.random_range(1..=3usize);
     let in_dim = rng.random_range(1..=3usize);
     let sel_len = out_dim * in_dim;
-    let mut offsets = |count: usize, dim: usize| -> Vec<usize> {
+    // Copy counts from 1 to 4 exercise both evaluation orders (m_out < m_in and the reverse).
+    let mut offsets = |dim: usize| -> Vec<usize> {
+        let count = rng.random_range(1..=4usize);
         (0..count)
             .map(|_| rng.random_range(0..=width - dim))
             .collect()
     };
-    let out_offsets = offsets(rng_count(), out_dim);
-    let in_offsets = offsets(rng_count(), in_dim);
-    let selected_offsets = offsets(rng_count(), sel_len);
+    let out_offsets = offsets(out_dim);
+    let in_offsets = offsets(in_dim);
+    let selected_offsets = offsets(sel_len);
     let mut block_index: Vec<usize> = (0..sel_len).collect();
     for i in (1..sel_len).rev() {
         let j = rng.random_range(0..=i);
@@ -48,23 +50,19 @@ fn random_pair(width: usize, rng: &mut SeededRng) -> BilinearPair {
     }
 }
 
-fn rng_count() -> usize {
-    2
-}
-
 /// `scale * W(x) x` with `W(x)` built entry by entry, for one sample.
 fn explicit(op: &BilinearOp, scale: f64, x: &Array1<f64>, params: &[Array2<f64>]) -> Array1<f64> {
     let width = x.len();
     let mut w = Array2::<f64>::zeros((width, width));
     for (pair, p) in op.pairs().iter().zip(params) {
-        let n = pair.selected_offsets.len();
+        let m_in = pair.in_offsets.len();
         for (alpha, &oa) in pair.out_offsets.iter().enumerate() {
             for (beta, &ob) in pair.in_offsets.iter().enumerate() {
                 for (c, &sel) in pair.selected_offsets.iter().enumerate() {
                     for i in 0..pair.out_dim {
                         for j in 0..pair.in_dim {
                             let entry = x[sel + pair.block_index[i * pair.in_dim + j]];
-                            w[[oa + i, ob + j]] += p[[alpha, beta * n + c]] * entry;
+                            w[[oa + i, ob + j]] += p[[alpha, c * m_in + beta]] * entry;
                         }
                     }
                 }
