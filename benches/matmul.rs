@@ -7,6 +7,7 @@
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ndarray::Array2;
 use rand_distr::{Distribution, StandardNormal};
+use softeq::linalg::gemm::gemm_serial;
 use softeq::linalg::matmul;
 
 fn random(rows: usize, cols: usize, seed: u64) -> Array2<f32> {
@@ -36,12 +37,16 @@ fn crossover(c: &mut Criterion) {
         .build()
         .unwrap();
     let mut group = c.benchmark_group("threshold");
-    for &size in &[32usize, 64, 96, 128, 192] {
+    for &size in &[24usize, 32, 48, 64, 96, 128] {
         let a = random(size, size, 3);
         let b = random(size, size, 4);
         group.throughput(Throughput::Elements((2 * size * size * size) as u64));
         group.bench_with_input(BenchmarkId::new("one-thread", size), &(), |bench, _| {
-            bench.iter(|| serial.install(|| matmul(a.view(), b.view())))
+            bench.iter(|| {
+                let mut out = Array2::zeros((size, size));
+                gemm_serial(1.0, a.view(), b.view(), 0.0, out.view_mut());
+                out
+            })
         });
         group.bench_with_input(BenchmarkId::new("split-rows", size), &(), |bench, _| {
             bench.iter(|| force_split(&a, &b))

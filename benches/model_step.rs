@@ -10,6 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::Array2;
 use rand_distr::{Distribution, StandardNormal};
 use softeq::autodiff::Tape;
+use softeq::experiment::step::loss_and_gradients;
 use softeq::method::ProjectionRegularizer;
 use softeq::nn::bilinear::CopySampling;
 use softeq::nn::gate::GateKind;
@@ -49,27 +50,21 @@ fn inertia_model(kind: NetKind, groups: &[&str]) -> Model<f32> {
 
 const PER_GROUPS: [&str; 4] = ["O(3)", "O(2)_xy", "O(2)_yz", "O(2)_xz"];
 
+/// The trainer's step: two shards, PER's regularizer gradients, Adam.
 fn step(
     model: &mut Model<f32>,
     adam: &mut Adam<f32>,
     reg: Option<&ProjectionRegularizer>,
     x: &Array2<f32>,
-    y: &Arc<Array2<f32>>,
+    y: &Array2<f32>,
 ) {
     let penalties = PenaltyConfig {
         weight_decay: 2e-4,
         ..Default::default()
     };
-    let mut tape = Tape::new();
-    let leaves = model.params().leaves(&mut tape);
-    let xv = tape.constant(x.clone());
-    let out = model.forward(&mut tape, &leaves, xv).unwrap();
-    let mut loss = tape.mse(out, y.clone()).unwrap();
-    if let Some(p) = model.penalty(&mut tape, &leaves, &penalties).unwrap() {
-        loss = tape.add(loss, p).unwrap();
-    }
-    let mut grads = tape.backward(loss).unwrap();
-    let mut grads = model.params().gradients(&leaves, &mut grads);
+    let mut grads = loss_and_gradients(model, &penalties, x, y, 2)
+        .unwrap()
+        .grads;
     if let Some(r) = reg {
         r.add_gradients(model.params(), &[0.0, 100.0, 100.0, 100.0], &mut grads);
     }
@@ -79,7 +74,8 @@ fn step(
 fn model_steps(c: &mut Criterion) {
     softeq::runtime::configure_allocator();
     let x = random(500, 20, 1);
-    let y = Arc::new(random(500, 9, 2));
+    let y_plain = random(500, 9, 2);
+    let y = Arc::new(y_plain.clone());
     let mut group = c.benchmark_group("inertia_step_batch500_f32");
     group.sample_size(20);
     for (name, kind, groups) in [
@@ -93,7 +89,7 @@ fn model_steps(c: &mut Criterion) {
             .map(|n| ProjectionRegularizer::new(n).unwrap());
         let mut adam = Adam::new(AdamConfig::default(), model.params());
         group.bench_function(name, |b| {
-            b.iter(|| step(&mut model, &mut adam, reg.as_ref(), &x, &y))
+            b.iter(|| step(&mut model, &mut adam, reg.as_ref(), &x, &y_plain))
         });
     }
     group.finish();

@@ -215,6 +215,9 @@ pub struct TrainSpec {
     pub equivariance_inputs: usize,
     /// Write a resumable checkpoint every this many epochs (and at the end).
     pub checkpoint_every: usize,
+    /// Row blocks per batch, evaluated in parallel; results depend on this number, never on
+    /// the number of threads.
+    pub shards: usize,
 }
 
 impl Default for TrainSpec {
@@ -236,6 +239,7 @@ impl Default for TrainSpec {
             equivariance_samples: 8,
             equivariance_inputs: 100,
             checkpoint_every: 100,
+            shards: 2,
         }
     }
 }
@@ -355,6 +359,13 @@ impl RunConfig {
                     "T_adj must be smaller than the number of epochs ({}); use --adjust-at 0 to disable tuning",
                     t.epochs
                 ),
+            ));
+        }
+        if t.shards == 0 {
+            return Err(Error::invalid(
+                "shards",
+                0,
+                "use at least one shard per batch (2 suits two cores)",
             ));
         }
         if t.trials == 0 {

@@ -4,5 +4,6 @@ pub mod config;
 pub mod progress;
 pub mod resume;
 pub mod run;
+pub mod step;
 pub mod task;
 pub mod train;

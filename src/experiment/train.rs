@@ -10,14 +10,13 @@
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 use ndarray::{Array2, Axis};
 use rand::seq::SliceRandom;
+use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::autodiff::Tape;
 use crate::data::Split;
 use crate::error::{Error, Result};
 use crate::float::Float;
@@ -31,6 +30,7 @@ use crate::symmetry::{BasisCache, Group, SumRep};
 
 use super::config::TrainSpec;
 use super::resume::{self, LoopState};
+use super::step::loss_and_gradients;
 use super::task::{SplitMetrics, TaskData};
 
 /// One line of `metrics.jsonl`.
@@ -140,12 +140,18 @@ fn to_f64<F: Float>(a: &Array2<F>) -> Array2<f64> {
     a.mapv(|v| v.to_f64())
 }
 
-/// Predicts a whole split in batches, in f64.
-fn predict_split<F: Float>(model: &Model<F>, x: &Array2<F>, batch: usize) -> Result<Array2<f64>> {
-    let mut parts = Vec::new();
-    for chunk in x.axis_chunks_iter(Axis(0), batch.max(1)) {
-        parts.push(to_f64(&model.predict(chunk)?));
-    }
+/// Predicts a whole split in batches (in parallel; each row's prediction depends only on that
+/// row), in f64.
+pub fn predict_split<F: Float>(
+    model: &Model<F>,
+    x: &Array2<F>,
+    batch: usize,
+) -> Result<Array2<f64>> {
+    let chunks: Vec<_> = x.axis_chunks_iter(Axis(0), batch.max(1)).collect();
+    let parts = chunks
+        .into_par_iter()
+        .map(|chunk| model.predict(chunk).map(|p| to_f64(&p)))
+        .collect::<Result<Vec<_>>>()?;
     let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
     Ok(ndarray::concatenate(Axis(0), &views).expect("batches share their width"))
 }
@@ -274,19 +280,8 @@ pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
                 let aug_seed = derive_seed(derive_seed(seed, epoch as u64), b as u64 + 1);
                 augment_batch(g, &rep_in, &rep_out, &mut xb, &mut yb, aug_seed)?;
             }
-            let mut tape = Tape::new();
-            let leaves = model.params().leaves(&mut tape);
-            let xv = tape.constant(xb);
-            let out = model.forward(&mut tape, &leaves, xv)?;
-            let mse = tape.mse(out, Arc::new(yb))?;
-            let loss = match model.penalty(&mut tape, &leaves, &penalties)? {
-                Some(p) => tape.add(mse, p)?,
-                None => mse,
-            };
-            let mse_value = tape.value(mse)[[0, 0]].to_f64();
-            let mut loss_value = tape.value(loss)[[0, 0]].to_f64();
-            let mut grads = tape.backward(loss)?;
-            let mut grads = model.params().gradients(&leaves, &mut grads);
+            let step = loss_and_gradients(&model, &penalties, &xb, &yb, train.shards)?;
+            let (mse_value, mut loss_value, mut grads) = (step.mse, step.loss, step.grads);
             if let Some(reg) = &regularizer {
                 loss_value += reg.add_gradients(model.params(), &lambda, &mut grads);
             }
@@ -304,7 +299,7 @@ pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
             mse_sum += mse_value * rows.len() as f64;
             steps += 1;
         }
-        let val_pred = predict_split(&model, &val_x, train.batch_size.max(500))?;
+        let val_pred = predict_split(&model, &val_x, 250)?;
         let val = task.metrics(Split::Val, &val_pred)?;
         if !val.selection_value().is_finite() {
             return Err(Error::NonFinite {
@@ -415,7 +410,7 @@ fn evaluate_trial<F: Float>(
     rep_in: &SumRep,
     rep_out: &SumRep,
 ) -> Result<TrialSummary> {
-    let batch = train.batch_size.max(500);
+    let batch = 250;
     let metrics = |split: Split| -> Result<SplitMetrics> {
         let data = task.splits.get(split).expect("split exists");
         task.metrics(split, &predict_split(model, &to_f::<F>(data.x()), batch)?)

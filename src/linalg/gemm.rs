@@ -13,9 +13,10 @@ use crate::float::Float;
 
 /// Minimum multiply-add count `m * k * n` before a product is split across threads.
 ///
-/// Below it the fork-join overhead (a few microseconds) outweighs the gain. Measured with
-/// `cargo bench --bench matmul -- threshold` on a 2-core AMD EPYC: at 128x128x128 (2.1 M
-/// multiply-adds) two threads already win, at 64x64x64 (0.26 M) they do not.
+/// Below it the fork-join overhead (10 to 15 microseconds to wake a sleeping worker) outweighs
+/// the gain. Measured with `cargo bench --bench matmul -- threshold` on a 2-core AMD EPYC
+/// (Zen 4): at 96^3 (0.88 M multiply-adds) one thread and two take the same time (20.4 and
+/// 20.8 us), at 128^3 (2.1 M) two threads win (46 and 37 us).
 pub const PARALLEL_MIN_MULADDS: usize = 1 << 20;
 
 /// Minimum number of output rows per thread; smaller blocks waste the 8-row micro-kernel.
@@ -66,8 +67,11 @@ pub fn gemm<F: Float>(
         .for_each(|(c_block, a_block)| gemm_serial(alpha, a_block, b, beta, c_block));
 }
 
-/// Single-threaded `C <- alpha * A B + beta * C`; shapes are checked by the caller.
-fn gemm_serial<F: Float>(
+/// Single-threaded `C <- alpha * A B + beta * C` (the kernel every thread runs).
+///
+/// # Panics
+/// If the shapes do not chain, as [`gemm`].
+pub fn gemm_serial<F: Float>(
     alpha: F,
     a: ArrayView2<'_, F>,
     b: ArrayView2<'_, F>,
@@ -76,6 +80,11 @@ fn gemm_serial<F: Float>(
 ) {
     let (m, k) = a.dim();
     let n = b.ncols();
+    assert_eq!(
+        (k, m, n),
+        (b.nrows(), c.nrows(), c.ncols()),
+        "gemm_serial: shapes do not chain"
+    );
     let [rsa, csa] = [a.strides()[0], a.strides()[1]];
     let [rsb, csb] = [b.strides()[0], b.strides()[1]];
     let [rsc, csc] = [c.strides()[0], c.strides()[1]];
