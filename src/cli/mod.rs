@@ -1,6 +1,9 @@
 //! The `softeq` command-line interface: argument parsing and dispatch to the library.
 
 mod demo;
+pub mod eval;
+pub mod groups;
+pub mod quickstart;
 pub mod train;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +28,13 @@ pub enum Command {
     /// Train a small swish MLP on data from a random teacher network (a check of the
     /// numerical core).
     Demo(demo::DemoArgs),
+    /// Train PER, EMLP-O(3) and an MLP briefly on the modified inertia task and compare them
+    /// (what `softeq` runs without arguments).
+    Quickstart(quickstart::QuickstartArgs),
+    /// Evaluate a saved model on its task and measure its equivariance errors.
+    Eval(eval::EvalArgs),
+    /// List the group catalog and the dimensions of equivariant weight spaces.
+    Groups(groups::GroupsArgs),
     /// Train one model on one task (presets from configs/<task>.toml, flags override them).
     Train(Box<train::TrainArgs>),
 }
@@ -34,6 +44,9 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Train(args)) => train::run_train(&args).map(|_| ()),
-        None => demo::run(&demo::DemoArgs::default()),
+        Some(Command::Eval(args)) => eval::run_eval(&args).map(|_| ()),
+        Some(Command::Groups(args)) => groups::run_groups(&args),
+        Some(Command::Quickstart(args)) => quickstart::run_quickstart(&args).map(|_| ()),
+        None => quickstart::run_quickstart(&quickstart::QuickstartArgs::default()).map(|_| ()),
     }
 }

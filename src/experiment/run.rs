@@ -203,6 +203,7 @@ pub fn run(config: &RunConfig, task: &TaskData, options: &RunOptions) -> Result<
                     config.train.epochs as u64,
                     &format!("{label} trial {t}"),
                 )),
+                run_config: config.to_toml(),
             })
         })
         .collect::<Result<Vec<_>>>()?;

@@ -130,6 +130,8 @@ pub struct TrialPlan<'a> {
     pub resume: bool,
     /// Progress bar to drive.
     pub progress: indicatif::ProgressBar,
+    /// The run's configuration as TOML, stored in the selected checkpoint.
+    pub run_config: String,
 }
 
 fn to_f<F: Float>(a: &Array2<f64>) -> Array2<F> {
@@ -193,6 +195,7 @@ pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
         dir,
         resume: want_resume,
         progress,
+        run_config,
     } = plan;
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create directory", &dir, e))?;
     let cache = BasisCache::new();
@@ -320,11 +323,12 @@ pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
                 _ => {
                     state.best = Some((val.selection_value(), epoch));
                     state.stale_epochs = 0;
-                    save_model(
-                        &model,
-                        &best_path,
-                        &[("epoch".to_string(), epoch.to_string())].into(),
-                    )?;
+                    let meta = [
+                        ("epoch".to_string(), epoch.to_string()),
+                        ("trial".to_string(), trial.to_string()),
+                        ("run_config".to_string(), run_config.clone()),
+                    ];
+                    save_model(&model, &best_path, &meta.into())?;
                 }
             }
         }
