@@ -13,8 +13,8 @@ use crate::experiment::task::TaskData;
 /// Settings of the quickstart.
 #[derive(Args, Debug, Clone)]
 pub struct QuickstartArgs {
-    /// Epochs of each model (strengths are tuned at epoch 100).
-    #[arg(long, default_value_t = 300)]
+    /// Epochs of each model (strengths are tuned at half of them).
+    #[arg(long, default_value_t = 800)]
     pub epochs: usize,
     /// Special axis of the task: x, y, z or none.
     #[arg(long, default_value = "z")]
@@ -30,7 +30,7 @@ pub struct QuickstartArgs {
 impl Default for QuickstartArgs {
     fn default() -> Self {
         Self {
-            epochs: 300,
+            epochs: 800,
             axis: "z".into(),
             seed: 0,
             out: PathBuf::from("runs/quickstart"),
@@ -43,6 +43,7 @@ pub fn run_quickstart(args: &QuickstartArgs) -> Result<Vec<RunSummary>> {
     let mut base = RunConfig::preset("inertia")?;
     base.quick();
     base.train.epochs = args.epochs;
+    base.train.tuning.adjust_at = args.epochs / 2;
     base.task.variant = args.axis.clone();
     base.task.data_seed = args.seed;
     base.model.seed = args.seed;

@@ -105,6 +105,9 @@ pub struct TrainArgs {
     /// Continue each trial from its resumable state in the output folder.
     #[arg(long)]
     pub resume: bool,
+    /// Stop after this epoch with a resumable state (continue later with --resume).
+    #[arg(long)]
+    pub stop_after: Option<usize>,
     /// Any other setting, as KEY=VALUE with a dotted key (e.g. train.tuning.power=3).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
@@ -243,6 +246,7 @@ pub fn run_train(args: &TrainArgs) -> Result<RunSummary> {
         trial_index: args.trial_index,
         resume: args.resume,
         sequential: false,
+        stop_after: args.stop_after,
     };
     let summary = run(&config, &task, &options)?;
     print_summary(&summary);

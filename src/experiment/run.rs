@@ -164,6 +164,8 @@ pub struct RunOptions {
     pub resume: bool,
     /// Run trials one after another instead of in parallel.
     pub sequential: bool,
+    /// Stop every trial after this epoch, leaving a resumable state.
+    pub stop_after: Option<usize>,
 }
 
 /// Runs the trials of `config` on already loaded data, writes every file and returns the
@@ -204,6 +206,7 @@ pub fn run(config: &RunConfig, task: &TaskData, options: &RunOptions) -> Result<
                     &format!("{label} trial {t}"),
                 )),
                 run_config: config.to_toml(),
+                stop_after: options.stop_after,
             })
         })
         .collect::<Result<Vec<_>>>()?;

@@ -50,10 +50,11 @@ pub fn loss_and_gradients<F: Float>(
             let mse = tape.mse(out, target)?;
             let weight = (end - start) as f64 / n as f64;
             let mut loss = tape.scale(mse, F::of(weight));
-            if k == 0 {
-                if let Some(p) = model.penalty(&mut tape, &leaves, penalties)? {
-                    loss = tape.add(loss, p)?;
-                }
+            // The penalty depends on the parameters only, so one block adds it.
+            if k == 0
+                && let Some(p) = model.penalty(&mut tape, &leaves, penalties)?
+            {
+                loss = tape.add(loss, p)?;
             }
             let mse_value = tape.value(mse)[[0, 0]].to_f64() * weight;
             let loss_value = tape.value(loss)[[0, 0]].to_f64();

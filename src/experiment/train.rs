@@ -84,6 +84,8 @@ pub struct TrialSummary {
     pub selected_epoch: usize,
     /// Whether early stopping ended the run.
     pub stopped_early: bool,
+    /// Whether the run reached its last epoch or stopped early (false after `--stop-after`).
+    pub completed: bool,
     /// Validation metrics of the selected checkpoint.
     pub val: SplitMetrics,
     /// Test metrics of the selected checkpoint.
@@ -132,6 +134,8 @@ pub struct TrialPlan<'a> {
     pub progress: indicatif::ProgressBar,
     /// The run's configuration as TOML, stored in the selected checkpoint.
     pub run_config: String,
+    /// Stop after this epoch with a resumable state (to split a long run into sessions).
+    pub stop_after: Option<usize>,
 }
 
 fn to_f<F: Float>(a: &Array2<f64>) -> Array2<F> {
@@ -196,6 +200,7 @@ pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
         resume: want_resume,
         progress,
         run_config,
+        stop_after,
     } = plan;
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create directory", &dir, e))?;
     let cache = BasisCache::new();
@@ -362,13 +367,22 @@ pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
         state.epoch = epoch;
         state.adam_steps = adam.t;
         let stop = train.patience > 0 && state.stale_epochs >= train.patience;
-        if epoch % train.checkpoint_every.max(1) == 0 || epoch == train.epochs || stop {
+        let pause = stop_after == Some(epoch);
+        if epoch % train.checkpoint_every.max(1) == 0 || epoch == train.epochs || stop || pause {
             state.elapsed_s = elapsed_before + loop_start.elapsed().as_secs_f64();
             resume::save(&dir, &model, &adam, &state)?;
         }
         if stop {
             tracing::info!(trial, epoch, patience = train.patience, "early stopping");
             stopped_early = true;
+            break;
+        }
+        if pause {
+            tracing::info!(
+                trial,
+                epoch,
+                "stopping as requested; continue with --resume"
+            );
             break;
         }
     }
@@ -393,6 +407,7 @@ pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
         epochs_run: state.epoch,
         selected_epoch,
         stopped_early,
+        completed: stopped_early || state.epoch == train.epochs,
         groups,
         r_initial,
         setup_s,
@@ -462,6 +477,7 @@ fn evaluate_trial<F: Float>(
         epochs_run: 0,
         selected_epoch: 0,
         stopped_early: false,
+        completed: false,
         val,
         test,
         ood,
