@@ -32,10 +32,6 @@ fn sgemm_shapes(c: &mut Criterion) {
 }
 
 fn crossover(c: &mut Criterion) {
-    let serial = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap();
     let mut group = c.benchmark_group("threshold");
     for &size in &[24usize, 32, 48, 64, 96, 128] {
         let a = random(size, size, 3);
