@@ -287,7 +287,8 @@ fn diverging_run_stops_with_epoch_in_message() {
 #[test]
 fn invalid_settings_are_rejected() {
     let base = small_config("per");
-    let cases: Vec<(&str, Box<dyn Fn(&mut RunConfig)>)> = vec![
+    type Change = Box<dyn Fn(&mut RunConfig)>;
+    let cases: Vec<(&str, Change)> = vec![
         (
             "tuning epoch after training",
             Box::new(|c| c.train.tuning.adjust_at = c.train.epochs),
