@@ -330,3 +330,55 @@ fn unknown_task_names_are_rejected() {
         Err(Error::UnknownName { .. })
     ));
 }
+
+#[test]
+fn augmentation_keeps_exact_targets_consistent() {
+    use softeq::data::synthetic::Task;
+    use softeq::experiment::train::augment_batch;
+    use softeq::symmetry::{Group, SumRep};
+    // Under exact O(3) symmetry (eps = 0) a transformed pair is again a valid sample.
+    let task = Task::parse("inertia", "z", 0.0).unwrap();
+    let mut c = small_config("mlp");
+    c.task.eps = 0.0;
+    let data = TaskData::load(&c.task).unwrap();
+    let mut x = data.splits.train().x().clone();
+    let mut y = data.splits.train().y().clone();
+    let rep_in: SumRep = data.rep_in.parse().unwrap();
+    let rep_out: SumRep = data.rep_out.parse().unwrap();
+    augment_batch(
+        &Group::parse("O(3)").unwrap(),
+        &rep_in,
+        &rep_out,
+        &mut x,
+        &mut y,
+        3,
+    )
+    .unwrap();
+    let expected = task.targets(&x).unwrap();
+    let err = (&expected - &y).iter().fold(0.0f64, |m, d| m.max(d.abs()));
+    assert!(err < 1e-10, "max difference {err:e}");
+    assert!(
+        (&x - data.splits.train().x())
+            .iter()
+            .any(|d| d.abs() > 1e-3),
+        "inputs did not change"
+    );
+}
+
+#[test]
+fn augmented_training_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = small_config("mlp");
+    config.model.augment = "O(2)_xy".into();
+    let task = TaskData::load(&config.task).unwrap();
+    let summary = run(
+        &config,
+        &task,
+        &RunOptions {
+            out: dir.path().to_path_buf(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(summary.test_mse.mean.is_finite());
+}

@@ -163,7 +163,7 @@ pub fn predict_split<F: Float>(
 }
 
 /// Transforms each row of a batch by its own random group element (data augmentation).
-fn augment_batch<F: Float>(
+pub fn augment_batch<F: Float>(
     group: &Group,
     rep_in: &SumRep,
     rep_out: &SumRep,
