@@ -4,6 +4,7 @@ mod demo;
 pub mod eval;
 pub mod groups;
 pub mod quickstart;
+pub mod reproduce;
 pub mod train;
 
 use clap::{Parser, Subcommand};
@@ -31,6 +32,10 @@ pub enum Command {
     /// Train PER, EMLP-O(3) and an MLP briefly on the modified inertia task and compare them
     /// (what `softeq` runs without arguments).
     Quickstart(quickstart::QuickstartArgs),
+    /// Merge the trial summaries of runs split into jobs with --trial-index.
+    Aggregate(reproduce::AggregateArgs),
+    /// Regenerate an experiment of the paper (inertia, cossim, motion or all).
+    Reproduce(reproduce::ReproduceArgs),
     /// Evaluate a saved model on its task and measure its equivariance errors.
     Eval(eval::EvalArgs),
     /// List the group catalog and the dimensions of equivariant weight spaces.
@@ -44,6 +49,8 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Train(args)) => train::run_train(&args).map(|_| ()),
+        Some(Command::Aggregate(args)) => reproduce::run_aggregate(&args),
+        Some(Command::Reproduce(args)) => reproduce::run_reproduce(&args),
         Some(Command::Eval(args)) => eval::run_eval(&args).map(|_| ()),
         Some(Command::Groups(args)) => groups::run_groups(&args),
         Some(Command::Quickstart(args)) => quickstart::run_quickstart(&args).map(|_| ()),

@@ -1,7 +1,9 @@
 //! Experiments: training loops, metrics, reports and plots.
 
+pub mod baseline;
 pub mod config;
 pub mod progress;
+pub mod reproduce;
 pub mod resume;
 pub mod run;
 pub mod step;

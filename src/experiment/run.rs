@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use indicatif::MultiProgress;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::io::{write_atomic, write_json};
@@ -28,7 +28,7 @@ use super::task::{TaskData, model_config};
 use super::train::{TrialPlan, TrialSummary, run_trial};
 
 /// Mean and (population) standard deviation.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MeanStd {
     /// Mean.
     pub mean: f64,
@@ -50,7 +50,7 @@ impl MeanStd {
 }
 
 /// Aggregate of a run's trials, written to `summary.json`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunSummary {
     /// The model.
     pub model: String,

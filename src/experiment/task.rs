@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ndarray::Array2;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::data::synthetic::{OodConfig, OodKind, SpecialAxis, SyntheticConfig, Task, generate};
 use crate::data::trajectory::{opensky_dir, read_opensky};
@@ -44,7 +44,7 @@ pub struct TaskData {
 }
 
 /// Test metrics of one split.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SplitMetrics {
     /// Mean squared error in the units the model sees (scaled units for motion).
     pub mse: f64,

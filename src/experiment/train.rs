@@ -15,7 +15,7 @@ use std::time::Instant;
 use ndarray::{Array2, Axis};
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::data::Split;
 use crate::error::{Error, Result};
@@ -57,7 +57,7 @@ pub struct EpochRecord {
 }
 
 /// Equivariance error of the final model under one group.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct GroupError {
     /// The group's name.
     pub group: String,
@@ -66,7 +66,7 @@ pub struct GroupError {
 }
 
 /// The result of one trial, written to `summary.json`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TrialSummary {
     /// The model's name.
     pub model: String,

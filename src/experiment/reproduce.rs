@@ -1,0 +1,214 @@
+//! The paper's experiments as lists of runs, and running them.
+//!
+//! | experiment | settings | models |
+//! |---|---|---|
+//! | `inertia` | eps = -1 with special axis x, y and z; eps = 0; axis none with eps -0.3 and -1 | MLP, EMLP, RPP, mixed RPP (oracle H), PER |
+//! | `cossim` | variants both, so3, scale, none | MLP, EMLP, RPP, mixed RPP (oracle H where one exists), PER |
+//! | `motion` | OpenSky quickstart, 6 past -> 6 future positions at 5 s | constant velocity, MLP, EMLP O(3), EMLP O(2)_xy, RPP, mixed RPP (O(3) with an O(2)_xy free path), PER |
+//!
+//! Each run writes `<out>/<experiment>/<setting>/<model>/` as [`super::run`] describes; the
+//! report is built from the `summary.json` files found there.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+use super::config::RunConfig;
+use super::run::{RunOptions, RunSummary, run};
+use super::task::TaskData;
+
+/// The experiments by name.
+pub const EXPERIMENTS: [&str; 3] = ["inertia", "cossim", "motion"];
+
+/// How long to train.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Length {
+    /// The smoke preset of [`RunConfig::quick`], one trial.
+    Quick,
+    /// The paper's epochs, one trial.
+    Paper,
+    /// The paper's epochs and its number of trials (5; 3 for motion).
+    Full,
+}
+
+/// One run of an experiment.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedRun {
+    /// The setting's folder name, e.g. `axis-z-eps-1`.
+    pub setting: String,
+    /// The model's folder name, e.g. `emlp-o2xy`.
+    pub label: String,
+    /// The configuration.
+    #[serde(skip)]
+    pub config: RunConfig,
+}
+
+fn setting(task: &str, variant: &str, eps: f64) -> Result<RunConfig> {
+    let mut c = RunConfig::preset(task)?;
+    c.task.variant = variant.into();
+    c.task.eps = eps;
+    Ok(c)
+}
+
+/// Models of the synthetic comparison, with the oracle subgroup for mixed RPP.
+fn synthetic_models(base: &RunConfig, oracle: Option<&str>) -> Vec<(String, RunConfig)> {
+    let mut runs = Vec::new();
+    for name in ["mlp", "emlp", "rpp", "mixed-rpp", "per"] {
+        if name == "mixed-rpp" && oracle.is_none() {
+            continue;
+        }
+        let mut c = base.clone();
+        c.model.name = name.into();
+        if name == "mixed-rpp" {
+            c.model.free_group = oracle.unwrap_or_default().into();
+        }
+        runs.push((name.to_string(), c));
+    }
+    runs
+}
+
+/// The runs of `experiment` at `length`.
+pub fn plan(experiment: &str, length: Length) -> Result<Vec<PlannedRun>> {
+    let mut runs: Vec<PlannedRun> = Vec::new();
+    let mut push = |setting_name: String, models: Vec<(String, RunConfig)>| {
+        for (label, config) in models {
+            runs.push(PlannedRun {
+                setting: setting_name.clone(),
+                label,
+                config,
+            });
+        }
+    };
+    match experiment {
+        "inertia" => {
+            for (variant, eps) in [
+                ("x", -1.0),
+                ("y", -1.0),
+                ("z", -1.0),
+                ("z", 0.0),
+                ("none", -0.3),
+                ("none", -1.0),
+            ] {
+                let base = setting("inertia", variant, eps)?;
+                let oracle = match (variant, eps) {
+                    (_, e) if e == 0.0 => Some("O(3)"),
+                    ("x", _) => Some("O(2)_yz"),
+                    ("y", _) => Some("O(2)_xz"),
+                    ("z", _) => Some("O(2)_xy"),
+                    _ => None,
+                };
+                let name = if eps == 0.0 {
+                    "eps-0".to_string()
+                } else {
+                    format!("axis-{variant}-eps{eps}")
+                };
+                push(name, synthetic_models(&base, oracle));
+            }
+        }
+        "cossim" => {
+            for variant in ["both", "so3", "scale", "none"] {
+                let base = setting("cossim", variant, 1.0)?;
+                let oracle = match variant {
+                    "so3" => Some("SO(3)"),
+                    "scale" => Some("Scaling(3)"),
+                    "both" => Some("SO(3)xScaling"),
+                    _ => None,
+                };
+                push(
+                    format!("variant-{variant}"),
+                    synthetic_models(&base, oracle),
+                );
+            }
+        }
+        "motion" => {
+            let base = RunConfig::preset("motion")?;
+            let mut models = Vec::new();
+            for (label, name, group, free) in [
+                ("constant-velocity", "constant-velocity", "", ""),
+                ("mlp", "mlp", "", ""),
+                ("emlp-o3", "emlp", "O(3)", ""),
+                ("emlp-o2xy", "emlp", "O(2)_xy", ""),
+                ("rpp", "rpp", "O(3)", ""),
+                ("mixed-rpp", "mixed-rpp", "O(3)", "O(2)_xy"),
+                ("per", "per", "", ""),
+            ] {
+                let mut c = base.clone();
+                c.model.name = name.into();
+                c.model.group = group.into();
+                c.model.free_group = free.into();
+                models.push((label.to_string(), c));
+            }
+            push("quickstart".into(), models);
+        }
+        other => {
+            return Err(Error::UnknownName {
+                kind: "experiment",
+                name: other.into(),
+                valid: EXPERIMENTS.join(", "),
+            });
+        }
+    }
+    for r in &mut runs {
+        match length {
+            Length::Quick => r.config.quick(),
+            Length::Paper => r.config.train.trials = 1,
+            Length::Full => {}
+        }
+    }
+    Ok(runs)
+}
+
+/// Folder of one planned run.
+pub fn run_dir(out: &Path, experiment: &str, planned: &PlannedRun) -> PathBuf {
+    out.join(experiment)
+        .join(&planned.setting)
+        .join(&planned.label)
+}
+
+/// Runs every planned run of `experiment` whose summary does not exist yet (so an interrupted
+/// reproduction continues where it stopped), and returns all summaries.
+pub fn reproduce(
+    experiment: &str,
+    runs: &[PlannedRun],
+    out: &Path,
+    data: Option<&str>,
+    trial_index: Option<usize>,
+) -> Result<Vec<(PlannedRun, RunSummary)>> {
+    let mut results = Vec::new();
+    let mut cache: Vec<(super::config::TaskSpec, TaskData)> = Vec::new();
+    for planned in runs {
+        let mut config = planned.config.clone();
+        if let Some(d) = data {
+            config.task.data = d.into();
+        }
+        let dir = run_dir(out, experiment, planned);
+        let summary_path = dir.join("summary.json");
+        if trial_index.is_none() && summary_path.is_file() {
+            tracing::info!(run = %dir.display(), "already done; skipping");
+            continue;
+        }
+        let task = match cache.iter().find(|(spec, _)| *spec == config.task) {
+            Some((_, t)) => t.clone(),
+            None => {
+                let t = TaskData::load(&config.task)?;
+                cache.push((config.task.clone(), t.clone()));
+                t
+            }
+        };
+        let summary = if config.model.name == "constant-velocity" {
+            super::baseline::constant_velocity_run(&config, &task, &dir)?
+        } else {
+            let options = RunOptions {
+                out: dir.clone(),
+                trial_index,
+                resume: true,
+                ..Default::default()
+            };
+            run(&config, &task, &options)?
+        };
+        results.push((planned.clone(), summary));
+    }
+    Ok(results)
+}
