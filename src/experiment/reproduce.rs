@@ -92,12 +92,16 @@ pub fn plan(experiment: &str, length: Length) -> Result<Vec<PlannedRun>> {
                 ("none", -1.0),
             ] {
                 let base = setting("inertia", variant, eps)?;
-                let oracle = match (variant, eps) {
-                    (_, e) if e == 0.0 => Some("O(3)"),
-                    ("x", _) => Some("O(2)_yz"),
-                    ("y", _) => Some("O(2)_xz"),
-                    ("z", _) => Some("O(2)_xy"),
-                    _ => None,
+                // The oracle H of mixed RPP: the exact symmetry of the setting.
+                let oracle = if eps == 0.0 {
+                    Some("O(3)")
+                } else {
+                    match variant {
+                        "x" => Some("O(2)_yz"),
+                        "y" => Some("O(2)_xz"),
+                        "z" => Some("O(2)_xy"),
+                        _ => None,
+                    }
                 };
                 let name = if eps == 0.0 {
                     "eps-0".to_string()
