@@ -34,6 +34,8 @@ pub enum Command {
     Quickstart(quickstart::QuickstartArgs),
     /// Merge the trial summaries of runs split into jobs with --trial-index.
     Aggregate(reproduce::AggregateArgs),
+    /// Rebuild the tables and figures of paper/README.md from the results folder.
+    Report(reproduce::ReportArgs),
     /// Regenerate an experiment of the paper (inertia, cossim, motion or all).
     Reproduce(reproduce::ReproduceArgs),
     /// Evaluate a saved model on its task and measure its equivariance errors.
@@ -50,6 +52,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Train(args)) => train::run_train(&args).map(|_| ()),
         Some(Command::Aggregate(args)) => reproduce::run_aggregate(&args),
+        Some(Command::Report(args)) => reproduce::run_report(&args),
         Some(Command::Reproduce(args)) => reproduce::run_reproduce(&args),
         Some(Command::Eval(args)) => eval::run_eval(&args).map(|_| ()),
         Some(Command::Groups(args)) => groups::run_groups(&args),

@@ -142,3 +142,38 @@ pub fn run_aggregate(args: &AggregateArgs) -> Result<()> {
     }
     Ok(())
 }
+
+/// Settings of `softeq report`.
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// Results folder written by `softeq reproduce`.
+    #[arg(long, default_value = "paper/results")]
+    pub results: PathBuf,
+    /// Markdown file whose report sections are replaced.
+    #[arg(long, default_value = "paper/README.md")]
+    pub readme: PathBuf,
+    /// Folder for the SVG figures.
+    #[arg(long, default_value = "paper/figures")]
+    pub figures: PathBuf,
+}
+
+/// Runs `softeq report`.
+pub fn run_report(args: &ReportArgs) -> Result<()> {
+    let done = crate::experiment::report::build(&args.results, &args.readme, &args.figures)?;
+    if done.is_empty() {
+        return Err(Error::invalid(
+            "results folder",
+            args.results.display(),
+            "no summary.json found; run `softeq reproduce` first",
+        ));
+    }
+    for line in done {
+        println!("{line}");
+    }
+    println!(
+        "report: {} (figures in {})",
+        args.readme.display(),
+        args.figures.display()
+    );
+    Ok(())
+}

@@ -2,7 +2,9 @@
 
 pub mod baseline;
 pub mod config;
+pub mod plot;
 pub mod progress;
+pub mod report;
 pub mod reproduce;
 pub mod resume;
 pub mod run;
