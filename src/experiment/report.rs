@@ -24,8 +24,21 @@ pub struct FoundRun {
     pub label: String,
     /// The aggregate.
     pub summary: RunSummary,
-    /// Per-epoch curves of trial 0: (epoch, validation metric, R_j, lambda_j).
-    pub curves: Vec<(f64, f64, Vec<f64>, Vec<f64>)>,
+    /// Per-epoch curves of trial 0.
+    pub curves: Vec<CurvePoint>,
+}
+
+/// One epoch of a run's curves.
+#[derive(Clone, Debug)]
+pub struct CurvePoint {
+    /// 1-based epoch.
+    pub epoch: f64,
+    /// Validation metric (MSE, or ADE in metres for motion).
+    pub val: f64,
+    /// Regularizer sums `R_j` (PER).
+    pub r: Vec<f64>,
+    /// Strengths `lambda_j` (PER).
+    pub lambda: Vec<f64>,
 }
 
 const MAX_CURVE_ROWS: usize = 500;
@@ -45,7 +58,7 @@ fn subdirs(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Reads (and caches as `curves.csv`) the curves of trial 0 of a run.
-fn curves(run: &Path) -> Result<Vec<(f64, f64, Vec<f64>, Vec<f64>)>> {
+fn curves(run: &Path) -> Result<Vec<CurvePoint>> {
     let metrics = run.join("trial-0").join("metrics.jsonl");
     let csv = run.join("curves.csv");
     if metrics.is_file() {
@@ -83,7 +96,12 @@ fn curves(run: &Path) -> Result<Vec<(f64, f64, Vec<f64>, Vec<f64>)>> {
                     .join(";")
             };
             let _ = writeln!(out, "{epoch},{val:e},{},{}", join(&r), join(&lambda));
-            parsed.push((epoch, val, r, lambda));
+            parsed.push(CurvePoint {
+                epoch,
+                val,
+                r,
+                lambda,
+            });
         }
         write_atomic(&csv, out.as_bytes())?;
         return Ok(parsed);
@@ -394,7 +412,7 @@ pub fn figures(experiment: &str, runs: &[FoundRun], dir: &Path) -> Result<String
             .filter(|r| !r.curves.is_empty())
             .map(|r| Line {
                 name: r.label.clone(),
-                points: r.curves.iter().map(|c| (c.0, c.1)).collect(),
+                points: r.curves.iter().map(|c| (c.epoch, c.val)).collect(),
             })
             .collect();
         if !lines.is_empty() {
