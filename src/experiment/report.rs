@@ -121,13 +121,11 @@ fn curves(run: &Path) -> Result<Vec<CurvePoint>> {
         .skip(1)
         .filter_map(|line| {
             let f: Vec<&str> = line.split(',').collect();
-            (f.len() == 4).then(|| {
-                (
-                    f[0].parse().unwrap_or(0.0),
-                    f[1].parse().unwrap_or(f64::NAN),
-                    list(f[2]),
-                    list(f[3]),
-                )
+            (f.len() == 4).then(|| CurvePoint {
+                epoch: f[0].parse().unwrap_or(0.0),
+                val: f[1].parse().unwrap_or(f64::NAN),
+                r: list(f[2]),
+                lambda: list(f[3]),
             })
         })
         .collect())
@@ -380,7 +378,7 @@ pub fn figures(experiment: &str, runs: &[FoundRun], dir: &Path) -> Result<String
                     points: p
                         .curves
                         .iter()
-                        .filter_map(|c| c.2.get(j).map(|r| (c.0, *r)))
+                        .filter_map(|c| c.r.get(j).map(|r| (c.epoch, *r)))
                         .collect(),
                 })
                 .collect();
