@@ -479,8 +479,11 @@ pub fn splice(readme: &str, experiment: &str, body: &str) -> String {
 
 /// Builds tables and figures for every experiment found under `results`.
 pub fn build(results: &Path, readme: &Path, figures_dir: &Path) -> Result<Vec<String>> {
-    let mut text =
-        std::fs::read_to_string(readme).map_err(|e| Error::io("cannot read", readme, e))?;
+    let mut text = if readme.exists() {
+        std::fs::read_to_string(readme).map_err(|e| Error::io("cannot read", readme, e))?
+    } else {
+        String::from("# softeq results\n")
+    };
     let mut done = Vec::new();
     for experiment in super::reproduce::EXPERIMENTS {
         let runs = find_runs(results, experiment)?;
