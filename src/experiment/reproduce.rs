@@ -83,12 +83,23 @@ fn ablations() -> Result<Vec<(String, Vec<(String, RunConfig)>)>> {
     // same group three times reproduces what the regularizers then see.
     let faithful = per("inertia", "z", -1.0)?;
     let mut shared = faithful.clone();
-    shared.task.groups = vec!["O(3)".into(), "O(2)_xy".into(), "O(2)_xy".into(), "O(2)_xy".into()];
-    out.push(("inertia-axis-z-shared-bases".to_string(), vec![("per".to_string(), shared)]));
+    shared.task.groups = vec![
+        "O(3)".into(),
+        "O(2)_xy".into(),
+        "O(2)_xy".into(),
+        "O(2)_xy".into(),
+    ];
+    out.push((
+        "inertia-axis-z-shared-bases".to_string(),
+        vec![("per".to_string(), shared)],
+    ));
     // EMLP draws the bilinear layer's copies with replacement; softeq draws distinct copies.
     let mut replacement = faithful.clone();
     replacement.model.copy_sampling = "with-replacement".into();
-    out.push(("inertia-axis-z-copies-with-replacement".to_string(), vec![("per".to_string(), replacement)]));
+    out.push((
+        "inertia-axis-z-copies-with-replacement".to_string(),
+        vec![("per".to_string(), replacement)],
+    ));
     // The tuning rule: the authors' latest-low rule against the per-group minimum and the
     // size-corrected ratio, on the cosine-similarity variants where subspace sizes differ.
     for variant in ["so3", "scale"] {
@@ -104,7 +115,10 @@ fn ablations() -> Result<Vec<(String, Vec<(String, RunConfig)>)>> {
     let mut leaky = RunConfig::preset("motion")?;
     leaky.task.centring = "past-and-future".into();
     leaky.train.trials = 1;
-    out.push(("motion-leaky-centring".to_string(), vec![("per".to_string(), leaky)]));
+    out.push((
+        "motion-leaky-centring".to_string(),
+        vec![("per".to_string(), leaky)],
+    ));
     Ok(out)
 }
 
