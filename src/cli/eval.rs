@@ -35,7 +35,7 @@ pub struct EvalArgs {
     pub json: Option<PathBuf>,
 }
 
-/// What `softeq eval` reports.
+/// The results `softeq eval` prints and writes.
 #[derive(Debug, Serialize)]
 pub struct EvalReport {
     /// The model file.

@@ -18,8 +18,8 @@ pub struct ReproduceArgs {
     /// Smoke run: the quick preset, one trial.
     #[arg(long, conflicts_with = "full")]
     pub quick: bool,
-    /// The paper's protocol: its epochs and 5 trials (3 for motion). Without --quick or
-    /// --full: the paper's epochs, one trial.
+    /// The published protocol: its epochs and 5 trials (3 for motion). Without --quick or
+    /// --full: the published epochs, one trial.
     #[arg(long)]
     pub full: bool,
     /// Results folder; runs whose summary exists are skipped, so a reproduction can continue.

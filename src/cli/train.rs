@@ -1,4 +1,5 @@
-//! `softeq train`: one model on one task, with the paper's presets and flag overrides.
+//! `softeq train`: one model on one task, with the published settings as presets and flags
+//! that override them.
 
 use std::path::PathBuf;
 
@@ -152,7 +153,8 @@ fn set_value(config: &RunConfig, assignment: &str) -> Result<RunConfig> {
 }
 
 impl TrainArgs {
-    /// The configuration: preset, then `--config`, then `--quick`, then flags, then `--set`.
+    /// Resolves the configuration: preset, then `--config`, then `--quick`, then flags, then
+    /// `--set`.
     pub fn resolve(&self) -> Result<RunConfig> {
         let mut c = RunConfig::preset(&self.task)?;
         if let Some(path) = &self.config {
@@ -229,7 +231,7 @@ impl TrainArgs {
         Ok(c)
     }
 
-    /// The output folder.
+    /// Returns the output folder.
     pub fn out_dir(&self, config: &RunConfig) -> PathBuf {
         self.out.clone().unwrap_or_else(|| {
             PathBuf::from("runs").join(format!("{}-{}", config.task.name, config.model.name))

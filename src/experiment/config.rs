@@ -1,7 +1,7 @@
 //! Run configuration: task, model and training settings, read from TOML presets and
 //! overridden by command-line flags.
 //!
-//! The paper's settings live in `configs/<task>.toml` (embedded in the binary, so they work
+//! The settings of Kim et al. (ICML 2023) live in `configs/<task>.toml` (embedded in the binary, so they work
 //! from any directory); [`RunConfig::preset`] loads one, [`RunConfig::quick`] shortens it to a
 //! smoke run, and [`RunConfig::validate`] rejects impossible combinations with a message that
 //! names the setting.
@@ -167,7 +167,7 @@ impl Default for TuningSpec {
 }
 
 impl TuningSpec {
-    /// The tuning configuration, or an error for an unknown rule.
+    /// Converts to the tuning configuration; fails for an unknown rule.
     pub fn to_config(&self) -> Result<TuningConfig> {
         Ok(TuningConfig {
             initial: self.initial,
@@ -264,7 +264,7 @@ pub struct RunConfig {
 }
 
 impl RunConfig {
-    /// The paper's settings for `task`.
+    /// Loads the published settings for `task`.
     pub fn preset(task: &str) -> Result<Self> {
         let text = PRESETS
             .iter()
@@ -296,8 +296,8 @@ impl RunConfig {
     /// Shortens the run to a smoke test of a minute or two: one trial, fewer epochs, and the
     /// strength tuning early but late enough to see the data. On the inertia task the
     /// regularizer sums only start to separate the exact subgroup from the broken ones once
-    /// the model fits the symmetry-breaking part of the target (about epoch 200 at the paper's
-    /// learning rate), so synthetic tasks tune at epoch 400 of 800. Motion uses 40 epochs,
+    /// the model fits the symmetry-breaking part of the target (about epoch 200 at the published
+    /// learning rate, measured with `softeq train --task inertia`), so synthetic tasks tune at epoch 400 of 800. Motion uses 40 epochs,
     /// tuning at 20 (shorter than the 100 epochs the authors' rule needs, so its strengths
     /// stay at l0), and at most 128 channels.
     pub fn quick(&mut self) {

@@ -1,4 +1,4 @@
-//! The paper's experiments as lists of runs, and running them.
+//! The experiments of Kim et al. (ICML 2023) as lists of runs, and running them.
 //!
 //! | experiment | settings | models |
 //! |---|---|---|
@@ -28,9 +28,9 @@ pub const EXPERIMENTS: [&str; 4] = ["inertia", "cossim", "motion", "ablations"];
 pub enum Length {
     /// The smoke preset of [`RunConfig::quick`], one trial.
     Quick,
-    /// The paper's epochs, one trial.
+    /// The published number of epochs, one trial.
     Paper,
-    /// The paper's epochs and its number of trials (5; 3 for motion).
+    /// The published epochs and number of trials (5; 3 for motion).
     Full,
 }
 
@@ -70,8 +70,11 @@ fn synthetic_models(base: &RunConfig, oracle: Option<&str>) -> Vec<(String, RunC
     runs
 }
 
+/// A model label with its configuration.
+type LabelledConfig = (String, RunConfig);
+
 /// PER runs that measure each place where softeq deliberately differs from the authors' code.
-fn ablations() -> Result<Vec<(String, Vec<(String, RunConfig)>)>> {
+fn ablations() -> Result<Vec<(String, Vec<LabelledConfig>)>> {
     let per = |task: &str, variant: &str, eps: f64| -> Result<RunConfig> {
         let mut c = setting(task, variant, eps)?;
         c.model.name = "per".into();
@@ -122,7 +125,7 @@ fn ablations() -> Result<Vec<(String, Vec<(String, RunConfig)>)>> {
     Ok(out)
 }
 
-/// The runs of `experiment` at `length`.
+/// Lists the runs of `experiment` at `length`.
 pub fn plan(experiment: &str, length: Length) -> Result<Vec<PlannedRun>> {
     let mut runs: Vec<PlannedRun> = Vec::new();
     let mut push = |setting_name: String, models: Vec<(String, RunConfig)>| {

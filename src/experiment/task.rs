@@ -46,7 +46,7 @@ pub struct TaskData {
 /// Test metrics of one split.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SplitMetrics {
-    /// Mean squared error in the units the model sees (scaled units for motion).
+    /// Mean squared error in the model's units (scaled units for motion).
     pub mse: f64,
     /// Motion: average displacement error in metres.
     pub ade_m: Option<f64>,
