@@ -9,11 +9,11 @@ use serde::Serialize;
 use crate::data::Split;
 use crate::error::{Error, Result};
 use crate::experiment::config::RunConfig;
+use crate::experiment::task::GroupError;
 use crate::experiment::task::{SplitMetrics, TaskData};
-use crate::experiment::train::{GroupError, predict_split};
+use crate::experiment::train::predict_split;
 use crate::nn::checkpoint::load_model;
-use crate::nn::equivariance::relative_equivariance_error;
-use crate::symmetry::{BasisCache, Group, SumRep};
+use crate::symmetry::BasisCache;
 
 /// Settings of `softeq eval`.
 #[derive(Args, Debug, Clone)]
@@ -60,37 +60,11 @@ fn evaluate<F: crate::Float>(args: &EvalArgs, config: &RunConfig) -> Result<Eval
         let data = task.splits.get(split).expect("split exists");
         task.metrics(split, &predict_split(&model, &data.x().mapv(F::of), 250)?)
     };
-    let (rep_in, rep_out): (SumRep, SumRep) = (task.rep_in.parse()?, task.rep_out.parse()?);
-    let n = config
-        .train
-        .equivariance_inputs
-        .min(task.splits.test().n_samples());
-    let x = task
-        .splits
-        .test()
-        .x()
-        .slice(ndarray::s![..n, ..])
-        .mapv(F::of);
-    let equivariance = task
-        .groups
-        .iter()
-        .map(|name| -> Result<GroupError> {
-            let group = Group::parse(name)?;
-            let error = relative_equivariance_error(
-                |x| model.predict(x),
-                &group,
-                &rep_in,
-                &rep_out,
-                x.view(),
-                args.samples,
-                0,
-            )?;
-            Ok(GroupError {
-                group: name.clone(),
-                error,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let equivariance = task.equivariance_errors(
+        |x| model.predict(x),
+        config.train.equivariance_inputs,
+        args.samples,
+    )?;
     Ok(EvalReport {
         checkpoint: args.checkpoint.display().to_string(),
         model: model.name().into(),

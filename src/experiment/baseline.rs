@@ -5,13 +5,11 @@ use std::time::Instant;
 
 use crate::data::{Split, constant_velocity};
 use crate::error::{Error, Result};
-use crate::nn::equivariance::relative_equivariance_error;
-use crate::symmetry::{Group, SumRep};
 
 use super::config::RunConfig;
 use super::run::{RunSummary, write_summary};
 use super::task::TaskData;
-use super::train::{GroupError, TrialSummary};
+use super::train::TrialSummary;
 
 /// Evaluates constant-velocity extrapolation on a motion task and writes its summary.
 pub fn constant_velocity_run(
@@ -33,39 +31,11 @@ pub fn constant_velocity_run(
         task.metrics(split, &constant_velocity(x, n_past, n_future, dim)?)
     };
     let (val, test) = (predict(Split::Val)?, predict(Split::Test)?);
-    let (rep_in, rep_out): (SumRep, SumRep) = (task.rep_in.parse()?, task.rep_out.parse()?);
-    let n = config
-        .train
-        .equivariance_inputs
-        .min(task.splits.test().n_samples());
-    let x = task
-        .splits
-        .test()
-        .x()
-        .slice(ndarray::s![..n, ..])
-        .to_owned();
-    let equivariance = task
-        .groups
-        .iter()
-        .map(|name| -> Result<GroupError> {
-            let f = |x: ndarray::ArrayView2<'_, f64>| {
-                constant_velocity(&x.to_owned(), n_past, n_future, dim)
-            };
-            let error = relative_equivariance_error(
-                f,
-                &Group::parse(name)?,
-                &rep_in,
-                &rep_out,
-                x.view(),
-                config.train.equivariance_samples,
-                0,
-            )?;
-            Ok(GroupError {
-                group: name.clone(),
-                error,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let equivariance = task.equivariance_errors(
+        |x: ndarray::ArrayView2<'_, f64>| constant_velocity(&x.to_owned(), n_past, n_future, dim),
+        config.train.equivariance_inputs,
+        config.train.equivariance_samples,
+    )?;
     let _ = windows;
     let trial = TrialSummary {
         model: "constant-velocity".into(),

@@ -61,7 +61,58 @@ impl SplitMetrics {
     }
 }
 
+/// Equivariance error of a model under one group.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GroupError {
+    /// The group's name.
+    pub group: String,
+    /// Mean relative equivariance error.
+    pub error: f64,
+}
+
 impl TaskData {
+    /// Measures the relative equivariance error of `f` under every candidate group, on the
+    /// first `inputs` test rows with `samples` group elements each (drawn from seed 0, so all
+    /// models see the same elements).
+    pub fn equivariance_errors<F, M>(
+        &self,
+        f: M,
+        inputs: usize,
+        samples: usize,
+    ) -> Result<Vec<GroupError>>
+    where
+        F: crate::Float,
+        M: Fn(ndarray::ArrayView2<'_, F>) -> Result<Array2<F>>,
+    {
+        let (rep_in, rep_out): (SumRep, SumRep) = (self.rep_in.parse()?, self.rep_out.parse()?);
+        let n = inputs.min(self.splits.test().n_samples());
+        let x = self
+            .splits
+            .test()
+            .x()
+            .slice(ndarray::s![..n, ..])
+            .mapv(F::of);
+        self.groups
+            .iter()
+            .map(|name| {
+                let group = crate::symmetry::Group::parse(name)?;
+                let error = crate::nn::equivariance::relative_equivariance_error(
+                    &f,
+                    &group,
+                    &rep_in,
+                    &rep_out,
+                    x.view(),
+                    samples,
+                    0,
+                )?;
+                Ok(GroupError {
+                    group: name.clone(),
+                    error,
+                })
+            })
+            .collect()
+    }
+
     /// Loads or generates the data of `spec`.
     pub fn load(spec: &TaskSpec) -> Result<Self> {
         match spec.name.as_str() {

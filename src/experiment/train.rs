@@ -22,7 +22,6 @@ use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::method::{ProjectionRegularizer, StrengthTuner, TuningEvent};
 use crate::nn::checkpoint::{load_model, save_model};
-use crate::nn::equivariance::relative_equivariance_error;
 use crate::nn::{Model, ModelConfig, PenaltyConfig};
 use crate::optim::{Adam, AdamConfig, cosine_lr};
 use crate::rng::{derive_seed, rng_from_seed};
@@ -31,6 +30,7 @@ use crate::symmetry::{BasisCache, Group, SumRep};
 use super::config::TrainSpec;
 use super::resume::{self, LoopState};
 use super::step::loss_and_gradients;
+pub use super::task::GroupError;
 use super::task::{SplitMetrics, TaskData};
 
 /// One line of `metrics.jsonl`.
@@ -54,15 +54,6 @@ pub struct EpochRecord {
     pub lambda: Vec<f64>,
     /// Seconds spent in the epoch.
     pub seconds: f64,
-}
-
-/// Equivariance error of the final model under one group.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct GroupError {
-    /// The group's name.
-    pub group: String,
-    /// Mean relative equivariance error.
-    pub error: f64,
 }
 
 /// The result of one trial, written to `summary.json`.
@@ -395,7 +386,7 @@ pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
         }
         None => state.epoch,
     };
-    let summary = evaluate_trial(&model, task, train, &regularizer, &state, &rep_in, &rep_out)?;
+    let summary = evaluate_trial(&model, task, train, &regularizer, &state)?;
     let mut sorted = epoch_seconds.clone();
     sorted.sort_by(|a, b| a.total_cmp(b));
     let summary = TrialSummary {
@@ -426,8 +417,6 @@ fn evaluate_trial<F: Float>(
     train: &TrainSpec,
     regularizer: &Option<ProjectionRegularizer>,
     state: &LoopState,
-    rep_in: &SumRep,
-    rep_out: &SumRep,
 ) -> Result<TrialSummary> {
     let batch = 250;
     let metrics = |split: Split| -> Result<SplitMetrics> {
@@ -437,37 +426,11 @@ fn evaluate_trial<F: Float>(
     let val = metrics(Split::Val)?;
     let test = metrics(Split::Test)?;
     let ood = task.splits.ood().map(|_| metrics(Split::Ood)).transpose()?;
-    let n = train
-        .equivariance_inputs
-        .min(task.splits.test().n_samples());
-    let x = to_f::<F>(
-        &task
-            .splits
-            .test()
-            .x()
-            .slice(ndarray::s![..n, ..])
-            .to_owned(),
-    );
-    let equivariance = task
-        .groups
-        .iter()
-        .map(|name| -> Result<GroupError> {
-            let group = Group::parse(name)?;
-            let error = relative_equivariance_error(
-                |x| model.predict(x),
-                &group,
-                rep_in,
-                rep_out,
-                x.view(),
-                train.equivariance_samples,
-                0,
-            )?;
-            Ok(GroupError {
-                group: name.clone(),
-                error,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let equivariance = task.equivariance_errors(
+        |x| model.predict(x),
+        train.equivariance_inputs,
+        train.equivariance_samples,
+    )?;
     Ok(TrialSummary {
         model: String::new(),
         task: String::new(),

@@ -92,14 +92,7 @@ impl<F: Float> Mlp<F> {
 
     /// Evaluates the network on a batch without recording gradients.
     pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
-        let mut tape = Tape::new();
-        let leaves: Vec<Var> = self
-            .params
-            .ids()
-            .map(|id| tape.constant(self.params.get(id).clone()))
-            .collect();
-        let xv = tape.constant(x.to_owned());
-        let out = self.forward(&mut tape, &leaves, xv)?;
-        Ok(tape.value(out).clone())
+        self.params
+            .evaluate(x, |tape, leaves, xv| self.forward(tape, leaves, xv))
     }
 }

@@ -154,15 +154,8 @@ impl<F: Float> Model<F> {
 
     /// Evaluates the model on a batch without recording gradients.
     pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
-        let mut tape = Tape::new();
-        let params = self.params();
-        let leaves: Vec<Var> = params
-            .ids()
-            .map(|id| tape.constant(params.get(id).clone()))
-            .collect();
-        let xv = tape.constant(x.to_owned());
-        let out = self.forward(&mut tape, &leaves, xv)?;
-        Ok(tape.value(out).clone())
+        self.params()
+            .evaluate(x, |tape, leaves, xv| self.forward(tape, leaves, xv))
     }
 
     /// Records the model's differentiable penalty, or returns `None` if it has none:

@@ -426,15 +426,8 @@ impl<F: Float> EquivariantNet<F> {
 
     /// Evaluates the network on a batch without recording gradients.
     pub fn predict(&self, x: ndarray::ArrayView2<'_, F>) -> Result<Array2<F>> {
-        let mut tape = Tape::new();
-        let leaves: Vec<Var> = self
-            .params
-            .ids()
-            .map(|id| tape.constant(self.params.get(id).clone()))
-            .collect();
-        let xv = tape.constant(x.to_owned());
-        let out = self.forward(&mut tape, &leaves, xv)?;
-        Ok(tape.value(out).clone())
+        self.params
+            .evaluate(x, |tape, leaves, xv| self.forward(tape, leaves, xv))
     }
 
     /// PER only: replaces every layer's `W` and `b` by their projections onto the equivariant

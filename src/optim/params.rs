@@ -97,6 +97,23 @@ impl<F: Float> ParamStore<F> {
             .collect()
     }
 
+    /// Evaluates `forward` on the batch `x` with the parameters as constants (no gradients),
+    /// for inference.
+    pub fn evaluate<G>(&self, x: ndarray::ArrayView2<'_, F>, forward: G) -> Result<Array2<F>>
+    where
+        G: FnOnce(&mut Tape<F>, &[Var], Var) -> Result<Var>,
+    {
+        let mut tape = Tape::new();
+        let leaves: Vec<Var> = self
+            .values
+            .iter()
+            .map(|v| tape.constant(v.clone()))
+            .collect();
+        let xv = tape.constant(x.to_owned());
+        let out = forward(&mut tape, &leaves, xv)?;
+        Ok(tape.value(out).clone())
+    }
+
     /// Collects the gradients of `leaves` (as returned by [`ParamStore::leaves`]), using zeros
     /// where no gradient reached a parameter.
     pub fn gradients(&self, leaves: &[Var], grads: &mut Gradients<F>) -> Vec<Array2<F>> {
