@@ -181,7 +181,7 @@ pub fn tables(experiment: &str, runs: &[FoundRun]) -> String {
         }
     }
     let find = |s: &str, m: &str| runs.iter().find(|r| r.setting == s && r.label == m);
-    let motion = experiment == "motion";
+    let motion = experiment.starts_with("motion");
     let metric = if motion { "test ADE (m)" } else { "test MSE" };
     let _ = writeln!(
         out,
@@ -223,26 +223,42 @@ pub fn tables(experiment: &str, runs: &[FoundRun]) -> String {
         let _ = writeln!(out, "{row}");
     }
     if motion {
-        let _ = writeln!(out, "\n**test FDE (m)**\n");
-        let _ = writeln!(out, "| model | FDE | parameters | s/epoch |");
-        let _ = writeln!(out, "|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "\n**validation ADE and test FDE (m)** (selection and tuning use validation only)\n"
+        );
+        let _ = writeln!(
+            out,
+            "| setting | model | validation ADE | test FDE | parameters | s/epoch |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
         for r in runs {
-            if let Some(fde) = r.summary.test_fde_m {
-                let params = r
-                    .summary
-                    .per_trial
-                    .first()
-                    .map(|t| t.parameters)
-                    .unwrap_or(0);
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {:.3} |",
-                    r.label,
-                    pm(&fde, r.summary.trials),
-                    params,
-                    r.summary.seconds_per_epoch
-                );
-            }
+            let Some(fde) = r.summary.test_fde_m else {
+                continue;
+            };
+            let params = r
+                .summary
+                .per_trial
+                .first()
+                .map(|t| t.parameters)
+                .unwrap_or(0);
+            let val: Vec<f64> = r
+                .summary
+                .per_trial
+                .iter()
+                .filter_map(|t| t.val.ade_m)
+                .collect();
+            let val = MeanStd::of(&val);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {:.3} |",
+                r.setting,
+                r.label,
+                pm(&val, r.summary.trials),
+                pm(&fde, r.summary.trials),
+                params,
+                r.summary.seconds_per_epoch
+            );
         }
     } else if runs.iter().any(|r| r.summary.ood_mse.is_some()) {
         let _ = writeln!(out, "\n**out-of-distribution MSE**\n");
@@ -415,7 +431,7 @@ pub fn figures(experiment: &str, runs: &[FoundRun], dir: &Path) -> Result<String
             .collect();
         if !lines.is_empty() {
             let name = format!("{experiment}-{s}-validation.svg");
-            let y = if experiment == "motion" {
+            let y = if experiment.starts_with("motion") {
                 "validation ADE (m)"
             } else {
                 "validation MSE"
