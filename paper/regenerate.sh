@@ -18,7 +18,7 @@ softeq=target/release/softeq
 case "$mode" in
   quick)
     out=runs/paper-quick
-    for e in inertia cossim motion ablations; do "$softeq" reproduce "$e" --quick --out "$out"; done
+    for e in inertia cossim motion motion-tuning ablations; do "$softeq" reproduce "$e" --quick --out "$out"; done
     "$softeq" report --results "$out" --readme "$out/README.md" --figures "$out/figures" || true
     exit 0
     ;;
@@ -26,10 +26,11 @@ case "$mode" in
     "$softeq" reproduce inertia --out paper/results
     "$softeq" reproduce cossim --out paper/results
     "$softeq" reproduce motion --full --out paper/results
+    "$softeq" reproduce motion-tuning --out paper/results
     "$softeq" reproduce ablations --out paper/results
     ;;
   full)
-    for e in inertia cossim motion ablations; do "$softeq" reproduce "$e" --full --out paper/results-full; done
+    for e in inertia cossim motion motion-tuning ablations; do "$softeq" reproduce "$e" --full --out paper/results-full; done
     "$softeq" report --results paper/results-full --readme paper/README.md --figures paper/figures
     exit 0
     ;;
