@@ -178,6 +178,63 @@ struct Batches<F: Float> {
     y: Array2<F>,
 }
 
+/// What one epoch of training reads.
+struct EpochContext<'a, F: Float> {
+    data: &'a Batches<F>,
+    train: &'a TrainSpec,
+    penalties: &'a PenaltyConfig,
+    regularizer: Option<&'a ProjectionRegularizer>,
+    augment: Option<(&'a Group, &'a SumRep, &'a SumRep)>,
+    seed: u64,
+    trial: usize,
+    dir: &'a Path,
+}
+
+/// Runs the Adam steps of one epoch over the shuffled training set; returns the mean loss over
+/// batches and the mean training MSE over samples. The batch order of epoch `e` depends only
+/// on `(seed, e)`, so a resumed run repeats it.
+fn train_epoch<F: Float>(
+    ctx: &EpochContext<'_, F>,
+    model: &mut Model<F>,
+    adam: &mut Adam<F>,
+    lambda: &[f64],
+    lr: f64,
+    epoch: usize,
+) -> Result<(f64, f64)> {
+    let n = ctx.data.x.nrows();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut rng_from_seed(derive_seed(ctx.seed, epoch as u64)));
+    let (mut loss_sum, mut mse_sum, mut steps) = (0.0, 0.0, 0usize);
+    for (b, rows) in order.chunks(ctx.train.batch_size).enumerate() {
+        let mut xb = ctx.data.x.select(Axis(0), rows);
+        let mut yb = ctx.data.y.select(Axis(0), rows);
+        if let Some((g, rep_in, rep_out)) = ctx.augment {
+            let aug_seed = derive_seed(derive_seed(ctx.seed, epoch as u64), b as u64 + 1);
+            augment_batch(g, rep_in, rep_out, &mut xb, &mut yb, aug_seed)?;
+        }
+        let step = loss_and_gradients(model, ctx.penalties, &xb, &yb, ctx.train.shards)?;
+        let (mse_value, mut loss_value, mut grads) = (step.mse, step.loss, step.grads);
+        if let Some(reg) = ctx.regularizer {
+            loss_value += reg.add_gradients(model.params(), lambda, &mut grads);
+        }
+        if !loss_value.is_finite() {
+            return Err(Error::NonFinite {
+                what: "training loss".into(),
+                context: Some(format!(
+                    "trial {}, epoch {epoch}, batch {b}; the last good state is in {}",
+                    ctx.trial,
+                    ctx.dir.join("resume").display()
+                )),
+            });
+        }
+        adam.step(model.params_mut(), &grads, lr);
+        loss_sum += loss_value;
+        mse_sum += mse_value * rows.len() as f64;
+        steps += 1;
+    }
+    Ok((loss_sum / steps.max(1) as f64, mse_sum / n.max(1) as f64))
+}
+
 /// Runs one trial and writes its files; returns the summary.
 pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
     let TrialPlan {
@@ -269,35 +326,18 @@ pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
             .as_ref()
             .map(|t| t.lambda().to_vec())
             .unwrap_or_default();
-        let mut order: Vec<usize> = (0..train_data.x.nrows()).collect();
-        order.shuffle(&mut rng_from_seed(derive_seed(seed, epoch as u64)));
-        let (mut loss_sum, mut mse_sum, mut steps) = (0.0, 0.0, 0usize);
-        for (b, rows) in order.chunks(train.batch_size).enumerate() {
-            let mut xb = train_data.x.select(Axis(0), rows);
-            let mut yb = train_data.y.select(Axis(0), rows);
-            if let Some(g) = &augment {
-                let aug_seed = derive_seed(derive_seed(seed, epoch as u64), b as u64 + 1);
-                augment_batch(g, &rep_in, &rep_out, &mut xb, &mut yb, aug_seed)?;
-            }
-            let step = loss_and_gradients(&model, &penalties, &xb, &yb, train.shards)?;
-            let (mse_value, mut loss_value, mut grads) = (step.mse, step.loss, step.grads);
-            if let Some(reg) = &regularizer {
-                loss_value += reg.add_gradients(model.params(), &lambda, &mut grads);
-            }
-            if !loss_value.is_finite() {
-                return Err(Error::NonFinite {
-                    what: "training loss".into(),
-                    context: Some(format!(
-                        "trial {trial}, epoch {epoch}, batch {b}; the last good state is in {}",
-                        dir.join("resume").display()
-                    )),
-                });
-            }
-            adam.step(model.params_mut(), &grads, lr);
-            loss_sum += loss_value;
-            mse_sum += mse_value * rows.len() as f64;
-            steps += 1;
-        }
+        let epoch_ctx = EpochContext {
+            data: &train_data,
+            train,
+            penalties: &penalties,
+            regularizer: regularizer.as_ref(),
+            augment: augment.as_ref().map(|g| (g, &rep_in, &rep_out)),
+            seed,
+            trial,
+            dir: &dir,
+        };
+        let (train_loss, train_mse) =
+            train_epoch(&epoch_ctx, &mut model, &mut adam, &lambda, lr, epoch)?;
         let val_pred = predict_split(&model, &val_x, 250)?;
         let val = task.metrics(Split::Val, &val_pred)?;
         if !val.selection_value().is_finite() {
@@ -333,8 +373,8 @@ pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
         let record = EpochRecord {
             epoch,
             lr,
-            train_loss: loss_sum / steps.max(1) as f64,
-            train_mse: mse_sum / train_data.x.nrows().max(1) as f64,
+            train_loss,
+            train_mse,
             val_mse: val.mse,
             val_ade_m: val.ade_m,
             r,
