@@ -382,3 +382,48 @@ fn augmented_training_runs() {
     .unwrap();
     assert!(summary.test_mse.mean.is_finite());
 }
+
+#[test]
+fn trial_jobs_aggregate_like_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = small_config("mlp");
+    config.train.trials = 2;
+    let task = TaskData::load(&config.task).unwrap();
+    let together = run(
+        &config,
+        &task,
+        &RunOptions {
+            out: dir.path().join("together"),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let jobs = dir.path().join("jobs");
+    for t in 0..2 {
+        run(
+            &config,
+            &task,
+            &RunOptions {
+                out: jobs.clone(),
+                trial_index: Some(t),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    assert!(
+        !jobs.join("summary.json").exists(),
+        "a single job must not write the aggregate"
+    );
+    let trials = softeq::cli::reproduce::read_trials(&jobs).unwrap();
+    let merged = softeq::experiment::run::RunSummary::aggregate(trials);
+    assert_eq!(merged.trials, 2);
+    assert_eq!(
+        merged.test_mse.mean.to_bits(),
+        together.test_mse.mean.to_bits()
+    );
+    assert_eq!(
+        merged.test_mse.std.to_bits(),
+        together.test_mse.std.to_bits()
+    );
+}
