@@ -447,6 +447,14 @@ pub fn run_trial<F: Float>(plan: TrialPlan<'_>) -> Result<TrialSummary> {
         ..summary
     };
     crate::io::write_json(&dir.join("summary.json"), &summary)?;
+    tracing::info!(
+        trial,
+        model = %summary.model,
+        epochs = summary.epochs_run,
+        selected_epoch = summary.selected_epoch,
+        test = summary.test.selection_value(),
+        "trial finished"
+    );
     Ok(summary)
 }
 
