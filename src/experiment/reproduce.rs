@@ -126,6 +126,22 @@ fn ablations() -> Result<Vec<(String, Vec<LabelledConfig>)>> {
     Ok(out)
 }
 
+/// The run with softeq's defaults that an ablation setting is compared with, as
+/// `(experiment, setting, model)` folders under the results folder.
+pub fn ablation_default(setting: &str) -> Option<(&'static str, String, &'static str)> {
+    if setting.starts_with("inertia-axis-z-") {
+        return Some(("inertia", "axis-z-eps-1".into(), "per"));
+    }
+    if let Some(rest) = setting.strip_prefix("cossim-variant-") {
+        let variant = rest.strip_suffix("-tuning-rules")?;
+        return Some(("cossim", format!("variant-{variant}"), "per"));
+    }
+    if setting.starts_with("motion-") {
+        return Some(("motion", "quickstart".into(), "per"));
+    }
+    None
+}
+
 /// Lists the runs of `experiment` at `length`.
 pub fn plan(experiment: &str, length: Length) -> Result<Vec<PlannedRun>> {
     let mut runs: Vec<PlannedRun> = Vec::new();

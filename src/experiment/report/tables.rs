@@ -1,0 +1,270 @@
+//! Markdown tables of the report.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::error::Result;
+use crate::io::read_json;
+
+use super::super::reproduce::ablation_default;
+use super::super::run::{MeanStd, RunSummary};
+use super::{FoundRun, is_per};
+
+/// `mean ± std` with `digits` decimals, or the mean alone for one trial.
+fn pm(m: &MeanStd, trials: usize, digits: usize) -> String {
+    if trials > 1 {
+        format!("{:.digits$} ± {:.digits$}", m.mean, m.std)
+    } else {
+        format!("{:.digits$}", m.mean)
+    }
+}
+
+/// The headline test metric of a run: ADE in metres for motion, MSE otherwise, with the
+/// number of decimals it is shown with (metres need one, MSE on unit-scale data four).
+fn headline(s: &RunSummary) -> (MeanStd, usize) {
+    match s.test_ade_m {
+        Some(ade) => (ade, 1),
+        None => (s.test_mse, 4),
+    }
+}
+
+/// A Markdown table header with its separator line.
+fn header(out: &mut String, columns: &[String]) {
+    let _ = writeln!(out, "| {} |", columns.join(" | "));
+    let _ = writeln!(
+        out,
+        "|{}|",
+        columns.iter().map(|_| "---").collect::<Vec<_>>().join("|")
+    );
+}
+
+/// Markdown tables of one experiment.
+pub fn tables(runs: &[FoundRun]) -> String {
+    let mut out = String::new();
+    let mut settings: Vec<&str> = Vec::new();
+    let mut models: Vec<&str> = Vec::new();
+    for r in runs {
+        if !settings.contains(&r.setting.as_str()) {
+            settings.push(&r.setting);
+        }
+        if !models.contains(&r.label.as_str()) {
+            models.push(&r.label);
+        }
+    }
+    models.sort_by_key(|m| (super::model_rank(m), m.to_string()));
+    let find = |s: &str, m: &str| runs.iter().find(|r| r.setting == s && r.label == m);
+    let any_motion = runs.iter().any(|r| r.summary.test_ade_m.is_some());
+    let metric = match (
+        any_motion,
+        runs.iter().all(|r| r.summary.test_ade_m.is_some()),
+    ) {
+        (true, true) => "test ADE (m)",
+        (true, false) => "test MSE (ADE in m for motion settings)",
+        _ => "test MSE",
+    };
+    let _ = writeln!(
+        out,
+        "**{metric}** (mean ± standard deviation over trials; trials in brackets; best in bold)\n"
+    );
+    let mut columns = vec!["setting".to_string()];
+    columns.extend(models.iter().map(|m| m.to_string()));
+    header(&mut out, &columns);
+    for s in &settings {
+        let mut row = format!("| {s} |");
+        let best = models
+            .iter()
+            .filter_map(|m| find(s, m))
+            .map(|r| headline(&r.summary).0.mean)
+            .fold(f64::INFINITY, f64::min);
+        for m in &models {
+            let cell = match find(s, m) {
+                Some(r) => {
+                    let (v, digits) = headline(&r.summary);
+                    let text = format!(
+                        "{} ({})",
+                        pm(&v, r.summary.trials, digits),
+                        r.summary.trials
+                    );
+                    if v.mean == best {
+                        format!("**{text}**")
+                    } else {
+                        text
+                    }
+                }
+                None => "-".into(),
+            };
+            let _ = write!(row, " {cell} |");
+        }
+        let _ = writeln!(out, "{row}");
+    }
+    if any_motion {
+        motion_details(&mut out, runs);
+    }
+    if runs.iter().any(|r| r.summary.ood_mse.is_some()) {
+        let _ = writeln!(out, "\n**out-of-distribution MSE**\n");
+        header(&mut out, &columns);
+        for s in &settings {
+            let cells: Vec<String> = models
+                .iter()
+                .map(|m| {
+                    find(s, m)
+                        .and_then(|r| r.summary.ood_mse.map(|o| pm(&o, r.summary.trials, 4)))
+                        .unwrap_or_else(|| "-".into())
+                })
+                .collect();
+            let _ = writeln!(out, "| {s} | {} |", cells.join(" | "));
+        }
+    }
+    strengths(&mut out, runs);
+    equivariance(&mut out, runs);
+    out
+}
+
+/// Validation ADE, test FDE, size and speed of the motion runs.
+fn motion_details(out: &mut String, runs: &[FoundRun]) {
+    let _ = writeln!(
+        out,
+        "\n**validation ADE and test FDE (m)** (selection and tuning use validation only; \
+         s/epoch with the trials sharing 2 cores)\n"
+    );
+    let _ = writeln!(
+        out,
+        "| setting | model | validation ADE | test FDE | parameters | s/epoch |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    for r in runs {
+        let Some(fde) = r.summary.test_fde_m else {
+            continue;
+        };
+        let params = r
+            .summary
+            .per_trial
+            .first()
+            .map(|t| t.parameters)
+            .unwrap_or(0);
+        let val: Vec<f64> = r
+            .summary
+            .per_trial
+            .iter()
+            .filter_map(|t| t.val.ade_m)
+            .collect();
+        let val = MeanStd::of(&val);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {:.3} |",
+            r.setting,
+            r.label,
+            pm(&val, r.summary.trials, 1),
+            pm(&fde, r.summary.trials, 1),
+            params,
+            r.summary.seconds_per_epoch
+        );
+    }
+}
+
+/// The strengths every PER run ended with.
+fn strengths(out: &mut String, runs: &[FoundRun]) {
+    let per_runs: Vec<&FoundRun> = runs.iter().filter(|r| is_per(&r.label)).collect();
+    let Some(first) = per_runs.first() else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\n**PER's strengths after tuning** (lambda per candidate group; the full group has \
+         lambda = 0)\n"
+    );
+    let mut columns = vec!["setting".to_string(), "model".to_string()];
+    columns.extend(first.summary.groups.iter().cloned());
+    header(out, &columns);
+    for r in &per_runs {
+        let cells: Vec<String> = r
+            .summary
+            .lambda
+            .iter()
+            .map(|l| pm(l, r.summary.trials, 2))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            r.setting,
+            r.label,
+            cells.join(" | ")
+        );
+    }
+}
+
+/// The relative equivariance error of every selected model per candidate group.
+fn equivariance(out: &mut String, runs: &[FoundRun]) {
+    let _ = writeln!(
+        out,
+        "\n**Relative equivariance error of the selected models** (per candidate group)\n"
+    );
+    let mut columns = vec!["setting".to_string(), "model".to_string()];
+    if let Some(r) = runs.first() {
+        columns.extend(r.summary.groups.iter().cloned());
+    }
+    header(out, &columns);
+    for r in runs {
+        let cells: Vec<String> = r
+            .summary
+            .equivariance
+            .iter()
+            .map(|e| format!("{:.2e}", e.mean))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            r.setting,
+            r.label,
+            cells.join(" | ")
+        );
+    }
+}
+
+/// Trial 0's test metric (ADE in metres for motion, else MSE) and strengths.
+fn first_trial(s: &RunSummary) -> Option<(String, String)> {
+    let t = s.per_trial.first()?;
+    let metric = match t.test.ade_m {
+        Some(ade) => format!("{ade:.1}"),
+        None => format!("{:.4}", t.test.mse),
+    };
+    let lambda: Vec<String> = t.lambda.iter().map(|l| format!("{l:.2}")).collect();
+    Some((metric, format!("[{}]", lambda.join(", "))))
+}
+
+/// Each ablation next to trial 0 of the run with softeq's defaults that it changes one choice
+/// of: the same seed, so the two differ only by that choice.
+pub fn ablation_comparison(results: &Path, runs: &[FoundRun]) -> Result<String> {
+    let mut out = String::from(
+        "\n**Each difference against softeq's default** (trial 0 of both, the same seed; the \
+         default run comes from its experiment's folder; test ADE in m for motion, test MSE \
+         otherwise)\n\n",
+    );
+    out.push_str("| setting | model | test metric | default's | lambda | default's lambda |\n");
+    out.push_str("|---|---|---|---|---|---|\n");
+    for r in runs {
+        let Some((experiment, setting, model)) = ablation_default(&r.setting) else {
+            continue;
+        };
+        let Some((metric, lambda)) = first_trial(&r.summary) else {
+            continue;
+        };
+        let path = results
+            .join(experiment)
+            .join(&setting)
+            .join(model)
+            .join("summary.json");
+        let default = if path.is_file() {
+            first_trial(&read_json::<RunSummary>(&path)?)
+        } else {
+            None
+        };
+        let (dm, dl) = default.unwrap_or_else(|| ("not run".into(), "-".into()));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {metric} | {dm} | {lambda} | {dl} |",
+            r.setting, r.label
+        );
+    }
+    Ok(out)
+}
