@@ -136,7 +136,8 @@ fn curves(run: &Path) -> Result<Vec<CurvePoint>> {
         .collect())
 }
 
-/// Position of a model label in the paper's comparison order: baselines first, PER last.
+/// Returns a model label's position in the comparison order of the paper's tables: baselines
+/// first, PER last.
 pub fn model_rank(label: &str) -> usize {
     const ORDER: [&str; 6] = [
         "constant-velocity",
@@ -152,7 +153,7 @@ pub fn model_rank(label: &str) -> usize {
         .unwrap_or(ORDER.len())
 }
 
-/// Whether a label names a PER run (`per`, or a variant such as `per-l0-1`).
+/// Tells whether a label names a PER run (`per`, or a variant such as `per-l0-1`).
 pub fn is_per(label: &str) -> bool {
     label == "per" || label.starts_with("per-")
 }
@@ -182,7 +183,7 @@ pub fn find_runs(results: &Path, experiment: &str) -> Result<Vec<FoundRun>> {
             });
         }
     }
-    // Settings keep the folder order; models follow the paper's comparison order.
+    // Settings keep the folder order and models follow the comparison order of `model_rank`.
     runs.sort_by(|a, b| {
         (a.setting.as_str(), model_rank(&a.label), a.label.as_str()).cmp(&(
             b.setting.as_str(),
@@ -234,7 +235,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn models_follow_the_comparison_order() {
+    fn model_rank_follows_paper_order() {
         let mut labels = vec![
             "per-l0-1",
             "per",
@@ -259,11 +260,12 @@ mod tests {
                 "frame-averaging"
             ]
         );
-        assert!(is_per("per-size-corrected") && !is_per("perceptron"));
+        assert!(is_per("per-size-corrected"));
+        assert!(!is_per("perceptron"));
     }
 
     #[test]
-    fn every_ablation_names_its_default_run() {
+    fn every_ablation_has_default_run() {
         for planned in
             super::super::reproduce::plan("ablations", super::super::reproduce::Length::Quick)
                 .unwrap()

@@ -10,7 +10,7 @@ use super::super::reproduce::ablation_default;
 use super::super::run::{MeanStd, RunSummary};
 use super::{FoundRun, is_per};
 
-/// `mean ± std` with `digits` decimals, or the mean alone for one trial.
+/// Formats `mean ± std` with `digits` decimals, or the mean alone for one trial.
 fn pm(m: &MeanStd, trials: usize, digits: usize) -> String {
     if trials > 1 {
         format!("{:.digits$} ± {:.digits$}", m.mean, m.std)
@@ -19,8 +19,8 @@ fn pm(m: &MeanStd, trials: usize, digits: usize) -> String {
     }
 }
 
-/// The headline test metric of a run: ADE in metres for motion, MSE otherwise, with the
-/// number of decimals it is shown with (metres need one, MSE on unit-scale data four).
+/// Returns a run's headline test metric (ADE in metres for motion, else MSE) with its number
+/// of decimals: one for metres, four for MSE on unit-scale data.
 fn headline(s: &RunSummary) -> (MeanStd, usize) {
     match s.test_ade_m {
         Some(ade) => (ade, 1),
@@ -28,7 +28,7 @@ fn headline(s: &RunSummary) -> (MeanStd, usize) {
     }
 }
 
-/// A Markdown table header with its separator line.
+/// Writes a Markdown table header and its separator line.
 fn header(out: &mut String, columns: &[String]) {
     let _ = writeln!(out, "| {} |", columns.join(" | "));
     let _ = writeln!(
@@ -38,7 +38,7 @@ fn header(out: &mut String, columns: &[String]) {
     );
 }
 
-/// Markdown tables of one experiment.
+/// Builds the Markdown tables of one experiment.
 pub fn tables(runs: &[FoundRun]) -> String {
     let mut out = String::new();
     let mut settings: Vec<&str> = Vec::new();
@@ -52,6 +52,7 @@ pub fn tables(runs: &[FoundRun]) -> String {
         }
     }
     models.sort_by_key(|m| (super::model_rank(m), m.to_string()));
+
     let find = |s: &str, m: &str| runs.iter().find(|r| r.setting == s && r.label == m);
     let any_motion = runs.iter().any(|r| r.summary.test_ade_m.is_some());
     let metric = match (
@@ -66,6 +67,7 @@ pub fn tables(runs: &[FoundRun]) -> String {
         out,
         "**{metric}** (mean ± standard deviation over trials; trials in brackets; best in bold)\n"
     );
+
     let mut columns = vec!["setting".to_string()];
     columns.extend(models.iter().map(|m| m.to_string()));
     header(&mut out, &columns);
@@ -97,6 +99,7 @@ pub fn tables(runs: &[FoundRun]) -> String {
         }
         let _ = writeln!(out, "{row}");
     }
+
     if any_motion {
         motion_details(&mut out, runs);
     }
@@ -120,7 +123,7 @@ pub fn tables(runs: &[FoundRun]) -> String {
     out
 }
 
-/// Validation ADE, test FDE, size and speed of the motion runs.
+/// Writes the validation ADE, test FDE, size and speed of the motion runs.
 fn motion_details(out: &mut String, runs: &[FoundRun]) {
     let _ = writeln!(
         out,
@@ -162,7 +165,7 @@ fn motion_details(out: &mut String, runs: &[FoundRun]) {
     }
 }
 
-/// The strengths every PER run ended with.
+/// Writes the strengths every PER run ended with.
 fn strengths(out: &mut String, runs: &[FoundRun]) {
     let per_runs: Vec<&FoundRun> = runs.iter().filter(|r| is_per(&r.label)).collect();
     let Some(first) = per_runs.first() else {
@@ -193,7 +196,7 @@ fn strengths(out: &mut String, runs: &[FoundRun]) {
     }
 }
 
-/// The relative equivariance error of every selected model per candidate group.
+/// Writes the relative equivariance error of every selected model per candidate group.
 fn equivariance(out: &mut String, runs: &[FoundRun]) {
     let _ = writeln!(
         out,
@@ -221,7 +224,7 @@ fn equivariance(out: &mut String, runs: &[FoundRun]) {
     }
 }
 
-/// Trial 0's test metric (ADE in metres for motion, else MSE) and strengths.
+/// Formats trial 0's test metric (ADE in metres for motion, else MSE) and strengths.
 fn first_trial(s: &RunSummary) -> Option<(String, String)> {
     let t = s.per_trial.first()?;
     let metric = match t.test.ade_m {
@@ -232,8 +235,8 @@ fn first_trial(s: &RunSummary) -> Option<(String, String)> {
     Some((metric, format!("[{}]", lambda.join(", "))))
 }
 
-/// Each ablation next to trial 0 of the run with softeq's defaults that it changes one choice
-/// of: the same seed, so the two differ only by that choice.
+/// Tabulates each ablation next to trial 0 of the default run it changes one choice of. Both
+/// use the same seed, so they differ only by that choice.
 pub fn ablation_comparison(results: &Path, runs: &[FoundRun]) -> Result<String> {
     let mut out = String::from(
         "\n**Each difference against softeq's default** (trial 0 of both, the same seed; the \
