@@ -36,7 +36,7 @@ pub enum Command {
     Aggregate(reproduce::AggregateArgs),
     /// Rebuild the tables and figures of paper/README.md from the results folder.
     Report(reproduce::ReportArgs),
-    /// Regenerate an experiment of Kim et al. (ICML 2023): inertia, cossim, motion, ablations or all.
+    /// Regenerate an experiment of Kim et al. (ICML 2023): inertia, cossim, motion, motion-tuning, ablations or all.
     Reproduce(reproduce::ReproduceArgs),
     /// Evaluate a saved model on its task and measure its equivariance errors.
     Eval(eval::EvalArgs),

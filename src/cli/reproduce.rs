@@ -13,7 +13,7 @@ use crate::io::read_json;
 /// Settings of `softeq reproduce`.
 #[derive(Args, Debug, Clone)]
 pub struct ReproduceArgs {
-    /// inertia, cossim, motion, ablations, or all.
+    /// inertia, cossim, motion, motion-tuning, ablations, or all.
     pub experiment: String,
     /// Smoke run: the quick preset, one trial.
     #[arg(long, conflicts_with = "full")]
