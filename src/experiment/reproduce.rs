@@ -5,7 +5,7 @@
 //! | `inertia` | eps = -1 with special axis x, y and z; eps = 0; axis none with eps -0.3 and -1 | MLP, EMLP, RPP, mixed RPP (oracle H), PER |
 //! | `cossim` | variants both, so3, scale, none | MLP, EMLP, RPP, mixed RPP (oracle H where one exists), PER |
 //! | `motion` | OpenSky quickstart, 6 past -> 6 future positions at 5 s | constant velocity, MLP, EMLP O(3), EMLP O(2)_xy, RPP, mixed RPP (O(3) with an O(2)_xy free path), PER |
-//! | `motion-tuning` | PER's strength settings on motion, chosen by validation ADE | PER with `l0` 0.1 and 1, `p` 2, the size-corrected rule |
+//! | `motion-tuning` | PER's strength settings on motion, chosen by validation ADE | PER with `l0` 0.1 and 1, `p` 2, `T_adj` 200, the size-corrected rule |
 //! | `ablations` | where softeq differs from the authors' code | PER with each choice |
 //!
 //! Each run writes `<out>/<experiment>/<setting>/<model>/` as [`super::run`] describes; the
@@ -221,15 +221,19 @@ pub fn plan(experiment: &str, length: Length) -> Result<Vec<PlannedRun>> {
         }
         "motion-tuning" => {
             let mut models = Vec::new();
-            for (label, initial, power, rule) in [
-                ("per-l0-0.1", 0.1, 5.0, "latest-low"),
-                ("per-l0-1", 1.0, 5.0, "latest-low"),
-                ("per-p-2", 0.3, 2.0, "latest-low"),
-                ("per-size-corrected", 0.3, 5.0, "size-corrected"),
+            // The authors' motion settings are l0 = 0.3, p = 5 and T_adj = 100; each run
+            // changes one of them or the rule.
+            for (label, initial, power, adjust_at, rule) in [
+                ("per-l0-0.1", 0.1, 5.0, 100, "latest-low"),
+                ("per-l0-1", 1.0, 5.0, 100, "latest-low"),
+                ("per-p-2", 0.3, 2.0, 100, "latest-low"),
+                ("per-tadj-200", 0.3, 5.0, 200, "latest-low"),
+                ("per-size-corrected", 0.3, 5.0, 100, "size-corrected"),
             ] {
                 let mut c = RunConfig::preset("motion")?;
                 c.train.tuning.initial = initial;
                 c.train.tuning.power = power;
+                c.train.tuning.adjust_at = adjust_at;
                 c.train.tuning.rule = rule.into();
                 c.train.trials = 1;
                 models.push((label.to_string(), c));
