@@ -19,6 +19,27 @@ fn pm(m: &MeanStd, trials: usize, digits: usize) -> String {
     }
 }
 
+/// Formats a strength with two decimals from 1 up and in scientific notation below, because
+/// strengths span 1e-3 (cosine similarity) to 100 (inertia).
+fn strength(x: f64) -> String {
+    if x == 0.0 {
+        "0".into()
+    } else if x.abs() >= 1.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.2e}")
+    }
+}
+
+/// Formats a strength's `mean ± std`, or the mean alone for one trial.
+fn strength_pm(m: &MeanStd, trials: usize) -> String {
+    if trials > 1 {
+        format!("{} ± {}", strength(m.mean), strength(m.std))
+    } else {
+        strength(m.mean)
+    }
+}
+
 /// Returns a run's headline test metric (ADE in metres for motion, else MSE) with its number
 /// of decimals: one for metres, four for MSE on unit-scale data.
 fn headline(s: &RunSummary) -> (MeanStd, usize) {
@@ -168,23 +189,25 @@ fn motion_details(out: &mut String, runs: &[FoundRun]) {
 /// Writes the strengths every PER run ended with.
 fn strengths(out: &mut String, runs: &[FoundRun]) {
     let per_runs: Vec<&FoundRun> = runs.iter().filter(|r| is_per(&r.label)).collect();
-    let Some(first) = per_runs.first() else {
+    if per_runs.is_empty() {
         return;
-    };
+    }
     let _ = writeln!(
         out,
         "\n**PER's strengths after tuning** (lambda per candidate group; the full group has \
-         lambda = 0)\n"
+         lambda = 0)"
     );
-    let mut columns = vec!["setting".to_string(), "model".to_string()];
-    columns.extend(first.summary.groups.iter().cloned());
-    header(out, &columns);
+    let mut groups: Option<&Vec<String>> = None;
     for r in &per_runs {
+        if groups != Some(&r.summary.groups) {
+            group_header(out, &r.summary.groups);
+            groups = Some(&r.summary.groups);
+        }
         let cells: Vec<String> = r
             .summary
             .lambda
             .iter()
-            .map(|l| pm(l, r.summary.trials, 2))
+            .map(|l| strength_pm(l, r.summary.trials))
             .collect();
         let _ = writeln!(
             out,
@@ -196,18 +219,26 @@ fn strengths(out: &mut String, runs: &[FoundRun]) {
     }
 }
 
+/// Starts a table with setting and model columns and one column per candidate group.
+fn group_header(out: &mut String, groups: &[String]) {
+    let mut columns = vec!["setting".to_string(), "model".to_string()];
+    columns.extend(groups.iter().cloned());
+    out.push('\n');
+    header(out, &columns);
+}
+
 /// Writes the relative equivariance error of every selected model per candidate group.
 fn equivariance(out: &mut String, runs: &[FoundRun]) {
     let _ = writeln!(
         out,
-        "\n**Relative equivariance error of the selected models** (per candidate group)\n"
+        "\n**Relative equivariance error of the selected models** (per candidate group)"
     );
-    let mut columns = vec!["setting".to_string(), "model".to_string()];
-    if let Some(r) = runs.first() {
-        columns.extend(r.summary.groups.iter().cloned());
-    }
-    header(out, &columns);
+    let mut groups: Option<&Vec<String>> = None;
     for r in runs {
+        if groups != Some(&r.summary.groups) {
+            group_header(out, &r.summary.groups);
+            groups = Some(&r.summary.groups);
+        }
         let cells: Vec<String> = r
             .summary
             .equivariance
@@ -231,7 +262,7 @@ fn first_trial(s: &RunSummary) -> Option<(String, String)> {
         Some(ade) => format!("{ade:.1}"),
         None => format!("{:.4}", t.test.mse),
     };
-    let lambda: Vec<String> = t.lambda.iter().map(|l| format!("{l:.2}")).collect();
+    let lambda: Vec<String> = t.lambda.iter().map(|l| strength(*l)).collect();
     Some((metric, format!("[{}]", lambda.join(", "))))
 }
 
