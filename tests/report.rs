@@ -6,7 +6,8 @@ use softeq::experiment::reproduce::{Length, plan};
 use softeq::experiment::run::{RunOptions, run};
 use softeq::experiment::task::TaskData;
 
-/// A small inertia run of `model`: 64 training samples, ch 16, 6 epochs with tuning at 2.
+/// Returns the settings of a small inertia run of `model`: 64 training samples, ch 16, 6
+/// epochs with tuning at 2.
 fn small_config(model: &str) -> RunConfig {
     let mut c = RunConfig::preset("inertia").unwrap();
     c.task.n_train = 64;
