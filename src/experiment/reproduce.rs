@@ -221,14 +221,14 @@ pub fn plan(experiment: &str, length: Length) -> Result<Vec<PlannedRun>> {
         }
         "motion-tuning" => {
             let mut models = Vec::new();
-            // The authors' motion settings are l0 = 0.3, p = 5 and T_adj = 100; each run
-            // changes one of them or the rule.
+            // The authors' motion settings are l0 = 0.3, p = 5 and T_adj = 100. Each run
+            // changes one of them or the rule, the most informative first.
             for (label, initial, power, adjust_at, rule) in [
-                ("per-l0-0.1", 0.1, 5.0, 100, "latest-low"),
-                ("per-l0-1", 1.0, 5.0, 100, "latest-low"),
-                ("per-p-2", 0.3, 2.0, 100, "latest-low"),
                 ("per-tadj-200", 0.3, 5.0, 200, "latest-low"),
+                ("per-l0-1", 1.0, 5.0, 100, "latest-low"),
                 ("per-size-corrected", 0.3, 5.0, 100, "size-corrected"),
+                ("per-p-2", 0.3, 2.0, 100, "latest-low"),
+                ("per-l0-0.1", 0.1, 5.0, 100, "latest-low"),
             ] {
                 let mut c = RunConfig::preset("motion")?;
                 c.train.tuning.initial = initial;
