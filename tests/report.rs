@@ -89,7 +89,8 @@ fn every_experiment_plans_its_runs() {
             "emlp-o2xy",
             "rpp",
             "mixed-rpp",
-            "per"
+            "per",
+            "per-tadj-200"
         ]
     );
     assert!(motion.iter().all(|r| r.config.train.trials == 3));
