@@ -9,6 +9,12 @@ use crate::error::Result;
 use super::super::plot::{Bar, Line, bar_chart, line_chart};
 use super::{FoundRun, is_per};
 
+/// Appends a Markdown image link to `name` inside the figures folder `dir`.
+fn link(md: &mut String, alt: &str, dir: &Path, name: &str) {
+    let folder = dir.file_name().unwrap_or_default().to_string_lossy();
+    let _ = writeln!(md, "![{alt}]({folder}/{name})");
+}
+
 /// Figures of one experiment; returns the Markdown that shows them.
 pub fn figures(experiment: &str, runs: &[FoundRun], dir: &Path) -> Result<String> {
     let mut md = String::new();
@@ -50,11 +56,7 @@ pub fn figures(experiment: &str, runs: &[FoundRun], dir: &Path) -> Result<String
             &bars,
             true,
         )?;
-        let _ = writeln!(
-            md,
-            "![{experiment}: strengths]({}/{name})",
-            dir.file_name().unwrap_or_default().to_string_lossy()
-        );
+        link(&mut md, &format!("{experiment}: strengths"), dir, &name);
     }
     for s in &settings {
         let in_setting: Vec<&FoundRun> = runs.iter().filter(|r| &r.setting == s).collect();
@@ -96,12 +98,7 @@ pub fn figures(experiment: &str, runs: &[FoundRun], dir: &Path) -> Result<String
                 &lines,
                 &markers,
             )?;
-            let _ = writeln!(
-                md,
-                "![{s} {}: R_j]({}/{name})",
-                p.label,
-                dir.file_name().unwrap_or_default().to_string_lossy()
-            );
+            link(&mut md, &format!("{s} {}: R_j", p.label), dir, &name);
         }
         let lines: Vec<Line> = in_setting
             .iter()
@@ -126,11 +123,7 @@ pub fn figures(experiment: &str, runs: &[FoundRun], dir: &Path) -> Result<String
                 &lines,
                 &[],
             )?;
-            let _ = writeln!(
-                md,
-                "![{s}: validation]({}/{name})",
-                dir.file_name().unwrap_or_default().to_string_lossy()
-            );
+            link(&mut md, &format!("{s}: validation"), dir, &name);
         }
         let bars: Vec<Bar> = in_setting
             .iter()
@@ -155,11 +148,7 @@ pub fn figures(experiment: &str, runs: &[FoundRun], dir: &Path) -> Result<String
                 &bars,
                 true,
             )?;
-            let _ = writeln!(
-                md,
-                "![{s}: equivariance error]({}/{name})",
-                dir.file_name().unwrap_or_default().to_string_lossy()
-            );
+            link(&mut md, &format!("{s}: equivariance error"), dir, &name);
         }
     }
     Ok(md)

@@ -197,34 +197,13 @@ fn strengths(out: &mut String, runs: &[FoundRun]) {
         "\n**PER's strengths after tuning** (lambda per candidate group; the full group has \
          lambda = 0)"
     );
-    let mut groups: Option<&Vec<String>> = None;
-    for r in &per_runs {
-        if groups != Some(&r.summary.groups) {
-            group_header(out, &r.summary.groups);
-            groups = Some(&r.summary.groups);
-        }
-        let cells: Vec<String> = r
-            .summary
+    group_rows(out, &per_runs, |r| {
+        r.summary
             .lambda
             .iter()
             .map(|l| strength_pm(l, r.summary.trials))
-            .collect();
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} |",
-            r.setting,
-            r.label,
-            cells.join(" | ")
-        );
-    }
-}
-
-/// Starts a table with setting and model columns and one column per candidate group.
-fn group_header(out: &mut String, groups: &[String]) {
-    let mut columns = vec!["setting".to_string(), "model".to_string()];
-    columns.extend(groups.iter().cloned());
-    out.push('\n');
-    header(out, &columns);
+            .collect()
+    });
 }
 
 /// Writes the relative equivariance error of every selected model per candidate group.
@@ -233,24 +212,34 @@ fn equivariance(out: &mut String, runs: &[FoundRun]) {
         out,
         "\n**Relative equivariance error of the selected models** (per candidate group)"
     );
-    let mut groups: Option<&Vec<String>> = None;
-    for r in runs {
-        if groups != Some(&r.summary.groups) {
-            group_header(out, &r.summary.groups);
-            groups = Some(&r.summary.groups);
-        }
-        let cells: Vec<String> = r
-            .summary
+    let all: Vec<&FoundRun> = runs.iter().collect();
+    group_rows(out, &all, |r| {
+        r.summary
             .equivariance
             .iter()
             .map(|e| format!("{:.2e}", e.mean))
-            .collect();
+            .collect()
+    });
+}
+
+/// Writes one row per run with a cell per candidate group, and starts a new table with setting,
+/// model and group columns whenever the candidate groups change.
+fn group_rows(out: &mut String, runs: &[&FoundRun], cells: impl Fn(&FoundRun) -> Vec<String>) {
+    let mut groups: Option<&Vec<String>> = None;
+    for r in runs {
+        if groups != Some(&r.summary.groups) {
+            let mut columns = vec!["setting".to_string(), "model".to_string()];
+            columns.extend(r.summary.groups.iter().cloned());
+            out.push('\n');
+            header(out, &columns);
+            groups = Some(&r.summary.groups);
+        }
         let _ = writeln!(
             out,
             "| {} | {} | {} |",
             r.setting,
             r.label,
-            cells.join(" | ")
+            cells(r).join(" | ")
         );
     }
 }
