@@ -1,30 +1,17 @@
 //! The report: tables and figures built from the files that small real runs wrote.
 
+mod common;
+
 use softeq::experiment::config::RunConfig;
 use softeq::experiment::report;
 use softeq::experiment::reproduce::{Length, plan};
 use softeq::experiment::run::{RunOptions, run};
 use softeq::experiment::task::TaskData;
 
-/// Returns the settings of a small inertia run of `model`: 64 training samples, ch 16, 6
-/// epochs with tuning at 2.
+/// Returns the settings of a small inertia run of `model` that tunes its strengths at epoch 2.
 fn small_config(model: &str) -> RunConfig {
-    let mut c = RunConfig::preset("inertia").unwrap();
-    c.task.n_train = 64;
-    c.task.n_val = 32;
-    c.task.n_test = 32;
-    c.task.n_ood = 16;
-    c.model.name = model.into();
-    c.model.ch = 16;
-    c.model.rpp_ch = 16;
-    c.train.epochs = 6;
-    c.train.batch_size = 16;
+    let mut c = common::small_inertia_config(model);
     c.train.tuning.adjust_at = 2;
-    c.train.select_after = Some(2);
-    c.train.trials = 1;
-    c.train.precision = "f64".into();
-    c.train.equivariance_inputs = 8;
-    c.train.equivariance_samples = 2;
     c
 }
 

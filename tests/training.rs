@@ -22,27 +22,7 @@ fn random(rows: usize, cols: usize, seed: u64) -> Array2<f64> {
     Array2::from_shape_simple_fn((rows, cols), || StandardNormal.sample(&mut rng))
 }
 
-/// A small PER inertia run: 64 samples per split, ch 16, a few epochs.
-fn small_config(model: &str) -> RunConfig {
-    let mut c = RunConfig::preset("inertia").unwrap();
-    c.task.n_train = 64;
-    c.task.n_val = 32;
-    c.task.n_test = 32;
-    c.task.n_ood = 16;
-    c.model.name = model.into();
-    c.model.ch = 16;
-    c.model.rpp_ch = 16;
-    c.train.epochs = 6;
-    c.train.batch_size = 16;
-    c.train.tuning.adjust_at = 0;
-    c.train.select_after = Some(2);
-    c.train.trials = 1;
-    c.train.checkpoint_every = 3;
-    c.train.precision = "f64".into();
-    c.train.equivariance_inputs = 8;
-    c.train.equivariance_samples = 2;
-    c
-}
+use common::small_inertia_config as small_config;
 
 fn per_model(c: &RunConfig) -> (TaskData, Model<f64>) {
     let task = TaskData::load(&c.task).unwrap();

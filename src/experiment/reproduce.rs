@@ -126,7 +126,7 @@ fn ablations() -> Result<Vec<(String, Vec<LabelledConfig>)>> {
     Ok(out)
 }
 
-/// The run with softeq's defaults that an ablation setting is compared with, as
+/// Returns the run with softeq's defaults that an ablation setting is compared with, as
 /// `(experiment, setting, model)` folders under the results folder.
 pub fn ablation_default(setting: &str) -> Option<(&'static str, String, &'static str)> {
     if setting.starts_with("inertia-axis-z-") {

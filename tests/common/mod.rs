@@ -105,3 +105,26 @@ pub const CATALOG: [&str; 21] = [
     "SL(2)",
     "Reflect_x(2)",
 ];
+
+/// Returns the settings of a small inertia run of `model`: 64 training samples, ch 16, 6 epochs
+/// in f64, without strength tuning.
+pub fn small_inertia_config(model: &str) -> softeq::experiment::config::RunConfig {
+    let mut c = softeq::experiment::config::RunConfig::preset("inertia").unwrap();
+    c.task.n_train = 64;
+    c.task.n_val = 32;
+    c.task.n_test = 32;
+    c.task.n_ood = 16;
+    c.model.name = model.into();
+    c.model.ch = 16;
+    c.model.rpp_ch = 16;
+    c.train.epochs = 6;
+    c.train.batch_size = 16;
+    c.train.tuning.adjust_at = 0;
+    c.train.select_after = Some(2);
+    c.train.trials = 1;
+    c.train.checkpoint_every = 3;
+    c.train.precision = "f64".into();
+    c.train.equivariance_inputs = 8;
+    c.train.equivariance_samples = 2;
+    c
+}
